@@ -1,0 +1,52 @@
+"""Kybra's Python API for codexes running in codexvm.
+
+`ic` is the system API, `Principal` the principal type, `StableBTreeMap` a persistent map in the
+canister's stable memory (natively: the runner's state file), and the Candid type names are
+provided so that annotations evaluate as they do under Kybra.
+"""
+
+import _ic
+from kybra.principal import Principal
+from kybra.stable_b_tree_map import StableBTreeMap
+from kybra.types import *  # noqa: F401,F403  (Candid type names)
+
+__all__ = ["ic", "Principal", "StableBTreeMap"]
+
+
+class ic:
+    """The Internet Computer system API (static methods, as in Kybra)."""
+
+    @staticmethod
+    def print(*args):
+        """Log a line: the arguments' str() joined by spaces (captured with the codex's output)."""
+        _ic.print(" ".join(str(a) for a in args))
+
+    @staticmethod
+    def time():
+        """Nanoseconds since the Unix epoch (constant within one message)."""
+        return _ic.time()
+
+    @staticmethod
+    def id():
+        """This canister's principal."""
+        return Principal(_ic.id())
+
+    @staticmethod
+    def caller():
+        """The principal that sent the current message."""
+        return Principal(_ic.caller())
+
+    @staticmethod
+    def performance_counter(counter_type=0):
+        """Instructions used so far: 0 = this message, 1 = this call context."""
+        return _ic.performance_counter(counter_type)
+
+    @staticmethod
+    def canister_balance():
+        """The canister's cycle balance (nat64)."""
+        return min(_ic.canister_balance(), 2**64 - 1)
+
+    @staticmethod
+    def canister_balance128():
+        """The canister's cycle balance (nat)."""
+        return _ic.canister_balance()

@@ -1,0 +1,36 @@
+//! `init`, `pre_upgrade` and `post_upgrade`: everything durable already lives in stable memory,
+//! so an upgrade only rebuilds the heap (host, store handle, interpreter, timers).
+
+use ic_stable_structures::DefaultMemoryImpl;
+
+use crate::host;
+use crate::py::{BootOptions, Runtime};
+use crate::store::{self, Store};
+
+use super::host::CanisterHost;
+use super::random;
+
+fn start() {
+    host::install(Box::new(CanisterHost));
+    random::seed_provisionally();
+    store::global::install(Store::open(DefaultMemoryImpl::default()));
+    if let Err(e) = Runtime::install(&BootOptions::default()) {
+        ic_cdk::trap(format!("codexvm: interpreter boot failed:\n{e}"));
+    }
+    random::schedule_raw_rand();
+}
+
+#[ic_cdk::init]
+fn init() {
+    start();
+}
+
+#[ic_cdk::pre_upgrade]
+fn pre_upgrade() {
+    // Nothing to save: entities, codexes and settings are already in stable memory.
+}
+
+#[ic_cdk::post_upgrade]
+fn post_upgrade() {
+    start();
+}

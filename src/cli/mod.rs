@@ -1,0 +1,48 @@
+//! Layer 7: the native command-line runner.
+
+mod run;
+mod state;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Default location of the state file (the native stable memory).
+pub const DEFAULT_STATE: &str = ".codexvm/state.stable";
+
+/// codexvm: run Python codexes against a persistent stable-memory store.
+#[derive(Debug, Parser)]
+#[command(name = "codexvm", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a codex file once: its store writes commit only if it finishes without an exception.
+    Run(run::RunArgs),
+}
+
+/// Options shared by commands that open the store.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The state file (created if missing).
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_STATE, env = "CODEXVM_STATE")]
+    pub state: PathBuf,
+    /// Seed of the random source (`random`, `uuid4`, `os.urandom`); fixed by default.
+    #[arg(long, value_name = "N", conflicts_with = "random")]
+    pub seed: Option<u64>,
+    /// Seed the random source from the operating system instead of a fixed seed.
+    #[arg(long)]
+    pub random: bool,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::main(args),
+    }
+}

@@ -1,0 +1,10 @@
+//! Layer 2: the native kybra_simple_db engine — key layout, JSON codec, id and count counters,
+//! alias index and type-prefix range scans over a map of the store. Byte-compatible with
+//! kybra_simple_db 0.5.0 (see `keys` and `json`). The Python classes (`pylib/kybra_simple_db`)
+//! call it through the `_db` native module.
+
+pub mod json;
+pub mod keys;
+mod table;
+
+pub use table::{Bounds, DbError, Table};

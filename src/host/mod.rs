@@ -1,0 +1,43 @@
+//! The platform the runtime is hosted on: clock, identities, instruction meter, randomness.
+//!
+//! The canister implements [`Host`] with the ICP System API (`canister::host`); the native runner
+//! and tests use [`NativeHost`] with a system or manual clock. Python reaches the active host
+//! through the `_ic` module.
+
+mod native;
+pub mod rng;
+
+use std::cell::RefCell;
+
+pub use candid::Principal;
+pub use native::{Clock, NativeHost};
+
+/// What the runtime needs from the platform.
+pub trait Host {
+    /// Current time in nanoseconds since the Unix epoch.
+    fn time_ns(&self) -> u64;
+    /// This canister's principal.
+    fn canister_id(&self) -> Principal;
+    /// The principal that sent the current message.
+    fn caller(&self) -> Principal;
+    /// Instructions executed so far in the current message (`kind` 0) or call context (`kind` 1).
+    fn performance_counter(&self, kind: u32) -> u64;
+    /// The canister's cycle balance.
+    fn cycle_balance(&self) -> u128;
+    /// Writes a line to the platform's debug log.
+    fn debug_print(&self, line: &str);
+}
+
+thread_local! {
+    static HOST: RefCell<Box<dyn Host>> = RefCell::new(Box::new(NativeHost::default()));
+}
+
+/// Installs `host` as the active host of this thread, returning the previous one.
+pub fn install(host: Box<dyn Host>) -> Box<dyn Host> {
+    HOST.with(|h| std::mem::replace(&mut *h.borrow_mut(), host))
+}
+
+/// Runs `f` with the active host.
+pub fn with<R>(f: impl FnOnce(&dyn Host) -> R) -> R {
+    HOST.with(|h| f(&**h.borrow()))
+}

@@ -1,0 +1,79 @@
+//! Running one codex: fresh globals, captured output, its `result`, or its traceback.
+
+use rustpython_vm::builtins::PyDictRef;
+use rustpython_vm::compiler::Mode;
+use rustpython_vm::scope::Scope;
+use rustpython_vm::{PyResult, VirtualMachine};
+
+use super::{capture, Captured, PyError, Runtime};
+
+/// `__name__` of a codex's globals (never `"__main__"`, as in realms, so `if __name__ ==
+/// "__main__":` blocks do not run).
+pub const CODEX_MODULE_NAME: &str = "codex";
+
+/// A codex to run.
+#[derive(Debug, Clone, Copy)]
+pub struct Codex<'a> {
+    /// Python source.
+    pub source: &'a str,
+    /// Name shown in tracebacks and set as `__file__`.
+    pub filename: &'a str,
+}
+
+/// Settings of one execution.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Cap on captured output, in bytes.
+    pub output_limit: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { output_limit: capture::DEFAULT_LIMIT }
+    }
+}
+
+/// What running a codex produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Printed output.
+    pub captured: Captured,
+    /// JSON text of the codex's top-level `result` (`null` when unset), or the exception.
+    pub result: Result<String, PyError>,
+}
+
+impl Outcome {
+    /// True if the codex ran to the end.
+    pub fn ok(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// Runs `codex` in fresh globals; `prepare` may add names (e.g. `TaskEntity`) before it runs.
+pub fn run(
+    rt: &Runtime,
+    codex: Codex<'_>,
+    opts: &RunOptions,
+    prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
+) -> Outcome {
+    capture::start(opts.output_limit);
+    let result = rt.enter(|vm| {
+        let run = || -> PyResult<String> {
+            let globals = vm.ctx.new_dict();
+            globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
+            globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
+            globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+            prepare(vm, &globals)?;
+            let code = vm
+                .compile(codex.source, Mode::Exec, codex.filename)
+                .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
+            vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))?;
+            let result = globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none());
+            let to_json = vm.import("_codexvm", 0)?.get_attr("result_json", vm)?;
+            let text = to_json.call((result,), vm)?;
+            Ok(text.str(vm)?.to_string_lossy().into_owned())
+        };
+        run().map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
+    });
+    Outcome { captured: capture::take(), result }
+}

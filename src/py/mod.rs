@@ -1,0 +1,15 @@
+//! Layer 3: the RustPython host — the interpreter, frozen modules, native modules, captured
+//! output, per-execution globals and access policy, and Python errors as Rust errors.
+
+pub mod capture;
+mod error;
+pub mod exec;
+mod frozen;
+mod interp;
+pub mod native;
+pub mod policy;
+
+pub use capture::Captured;
+pub use error::PyError;
+pub use exec::{Codex, Outcome, RunOptions};
+pub use interp::{BootOptions, Runtime, PRELOAD};

@@ -1,0 +1,84 @@
+//! `_ic`: the system API for Python (clock, identities, instruction counter, randomness, output).
+//! The `kybra` package wraps it as `ic`.
+
+#[rustpython_vm::pymodule]
+pub mod _ic {
+    use rustpython_vm::builtins::{PyBytesRef, PyStrRef};
+    use rustpython_vm::{PyResult, VirtualMachine};
+
+    use crate::host::{self, Principal};
+    use crate::py::capture;
+
+    /// Appends text to the captured stdout (fd 1) or stderr (fd 2).
+    #[pyfunction]
+    fn write(fd: i32, text: PyStrRef) -> usize {
+        let s = text.to_string_lossy();
+        capture::write(fd, &s);
+        s.len()
+    }
+
+    /// `ic.print`: one captured stdout line, also sent to the platform's debug log.
+    #[pyfunction]
+    fn print(line: PyStrRef) {
+        let s = line.to_string_lossy();
+        capture::write(1, &s);
+        capture::write(1, "\n");
+        host::with(|h| h.debug_print(&s));
+    }
+
+    /// Nanoseconds since the Unix epoch.
+    #[pyfunction]
+    fn time() -> u64 {
+        host::with(|h| h.time_ns())
+    }
+
+    /// This canister's principal, as bytes.
+    #[pyfunction]
+    fn id(vm: &VirtualMachine) -> PyBytesRef {
+        vm.ctx.new_bytes(host::with(|h| h.canister_id()).as_slice().to_vec())
+    }
+
+    /// The calling principal, as bytes.
+    #[pyfunction]
+    fn caller(vm: &VirtualMachine) -> PyBytesRef {
+        vm.ctx.new_bytes(host::with(|h| h.caller()).as_slice().to_vec())
+    }
+
+    /// Instructions used so far: 0 = this message, 1 = this call context.
+    #[pyfunction]
+    fn performance_counter(kind: u32) -> u64 {
+        host::with(|h| h.performance_counter(kind))
+    }
+
+    /// The canister's cycle balance.
+    #[pyfunction]
+    fn canister_balance() -> u128 {
+        host::with(|h| h.cycle_balance())
+    }
+
+    /// `n` bytes from the runtime's random source.
+    #[pyfunction]
+    fn urandom(n: usize, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        if n > 1 << 20 {
+            return Err(vm.new_value_error(format!("urandom: {n} bytes is more than the 1 MiB allowed")));
+        }
+        Ok(vm.ctx.new_bytes(host::rng::bytes(n)))
+    }
+
+    /// Textual form of a principal given as bytes.
+    #[pyfunction]
+    fn principal_to_text(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<String> {
+        Principal::try_from_slice(bytes.as_bytes())
+            .map(|p| p.to_text())
+            .map_err(|e| vm.new_value_error(format!("invalid principal bytes: {e}")))
+    }
+
+    /// Bytes of a principal given in textual form.
+    #[pyfunction]
+    fn principal_from_text(text: PyStrRef, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        let t = text.to_string_lossy();
+        Principal::from_text(&*t)
+            .map(|p| vm.ctx.new_bytes(p.as_slice().to_vec()))
+            .map_err(|e| vm.new_value_error(format!("invalid principal text {t:?}: {e}")))
+    }
+}

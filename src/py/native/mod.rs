@@ -1,0 +1,12 @@
+//! Native modules the runtime adds to the interpreter, one per file.
+
+pub mod ic;
+pub mod stable;
+
+use rustpython_vm::builtins::PyModuleDef;
+use rustpython_vm::Context;
+
+/// The definitions of every native module of ours.
+pub fn module_defs(ctx: &Context) -> Vec<&'static PyModuleDef> {
+    vec![ic::_ic::module_def(ctx), stable::_stable::module_def(ctx)]
+}

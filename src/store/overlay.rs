@@ -1,0 +1,160 @@
+//! The write set of one open transaction, with ordered range reads merged over the base map.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use super::MapId;
+
+/// Pending writes of a transaction, keyed by map and key; `None` marks a removal.
+#[derive(Debug, Default, Clone)]
+pub struct Overlay {
+    writes: BTreeMap<(MapId, Vec<u8>), Option<Vec<u8>>>,
+}
+
+/// What the overlay knows about one key.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pending<'a> {
+    /// The transaction did not touch the key: read the base.
+    Untouched,
+    /// The transaction wrote this value.
+    Written(&'a [u8]),
+    /// The transaction removed the key.
+    Removed,
+}
+
+impl Overlay {
+    /// Returns what this transaction did to `key` of `map`.
+    pub fn lookup(&self, map: MapId, key: &[u8]) -> Pending<'_> {
+        match self.writes.get(&(map, key.to_vec())) {
+            None => Pending::Untouched,
+            Some(Some(v)) => Pending::Written(v),
+            Some(None) => Pending::Removed,
+        }
+    }
+
+    /// Records a write of `value` to `key`.
+    pub fn put(&mut self, map: MapId, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert((map, key), Some(value));
+    }
+
+    /// Records the removal of `key`.
+    pub fn remove(&mut self, map: MapId, key: Vec<u8>) {
+        self.writes.insert((map, key), None);
+    }
+
+    /// Number of keys written or removed.
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    /// True when the transaction has not written anything.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    /// Total bytes of keys and values written (a cheap size estimate of the write set).
+    pub fn bytes(&self) -> usize {
+        self.writes.iter().map(|((_, k), v)| k.len() + v.as_ref().map_or(0, Vec::len)).sum()
+    }
+
+    /// The pending entries of `map` within the key range, in key order.
+    pub fn range<'a>(
+        &'a self,
+        map: MapId,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+    ) -> impl DoubleEndedIterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
+        let lo = match lower {
+            Bound::Included(k) => Bound::Included((map, k.to_vec())),
+            Bound::Excluded(k) => Bound::Excluded((map, k.to_vec())),
+            Bound::Unbounded => Bound::Included((map, Vec::new())),
+        };
+        let hi = match upper {
+            Bound::Included(k) => Bound::Included((map, k.to_vec())),
+            Bound::Excluded(k) => Bound::Excluded((map, k.to_vec())),
+            Bound::Unbounded => match map.checked_add(1) {
+                Some(next) => Bound::Excluded((next, Vec::new())),
+                None => Bound::Unbounded,
+            },
+        };
+        let empty = range_is_empty(&lo, &hi);
+        let iter = if empty { None } else { Some(self.writes.range((lo, hi))) };
+        iter.into_iter()
+            .flatten()
+            .map(|((_, k), v)| (k.as_slice(), v.as_deref()))
+    }
+
+    /// Consumes the overlay, yielding every write in (map, key) order.
+    pub fn into_writes(self) -> impl Iterator<Item = (MapId, Vec<u8>, Option<Vec<u8>>)> {
+        self.writes.into_iter().map(|((m, k), v)| (m, k, v))
+    }
+}
+
+/// `BTreeMap::range` panics on an inverted range; detect it first.
+fn range_is_empty<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
+    match (lo, hi) {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a), Bound::Excluded(b))
+        | (Bound::Excluded(a), Bound::Included(b))
+        | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
+        _ => false,
+    }
+}
+
+/// Merges an ordered base stream with the overlay's ordered entries: overlay entries win,
+/// removals hide base entries. Both inputs must be in ascending key order (or both descending,
+/// with `descending` set).
+pub fn merge<'o, B>(
+    base: B,
+    overlay: impl Iterator<Item = (&'o [u8], Option<&'o [u8]>)>,
+    descending: bool,
+) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)>
+where
+    B: Iterator<Item = (Vec<u8>, Vec<u8>)>,
+{
+    Merge { base: base.peekable(), overlay: overlay.peekable(), descending }
+}
+
+struct Merge<B: Iterator, O: Iterator> {
+    base: std::iter::Peekable<B>,
+    overlay: std::iter::Peekable<O>,
+    descending: bool,
+}
+
+impl<'o, B, O> Iterator for Merge<B, O>
+where
+    B: Iterator<Item = (Vec<u8>, Vec<u8>)>,
+    O: Iterator<Item = (&'o [u8], Option<&'o [u8]>)>,
+{
+    type Item = (Vec<u8>, Vec<u8>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.base.peek(), self.overlay.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some((bk, _)), Some((ok, _))) => {
+                    let o = bk.as_slice().cmp(ok);
+                    if self.descending { o.reverse() } else { o }
+                }
+            };
+            match order {
+                std::cmp::Ordering::Less => return self.base.next(),
+                std::cmp::Ordering::Equal => {
+                    self.base.next();
+                    let (k, v) = self.overlay.next().expect("peeked");
+                    if let Some(v) = v {
+                        return Some((k.to_vec(), v.to_vec()));
+                    }
+                }
+                std::cmp::Ordering::Greater => {
+                    let (k, v) = self.overlay.next().expect("peeked");
+                    if let Some(v) = v {
+                        return Some((k.to_vec(), v.to_vec()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The built canister module (`target/canister/codexvm.wasm`, made by `scripts/build-canister`)
+//! in the wasmtime test host: replica limits, controllers-only execution, atomic executions,
+//! the standard library, upgrades, and the Candid interface.
+
+mod support;
+
+use std::sync::OnceLock;
+
+use candid::{CandidType, Deserialize, Principal};
+use codexvm_host::{Canister, CanisterModule, RejectCode};
+use support::repo;
+
+#[derive(Debug, CandidType, Deserialize)]
+struct RunReply {
+    success: bool,
+    result: Option<String>,
+    error: Option<String>,
+    logs: Vec<String>,
+    instructions: u64,
+}
+
+fn wasm_path() -> std::path::PathBuf {
+    std::env::var_os("CODEXVM_WASM").map(Into::into).unwrap_or_else(|| repo("target/canister/codexvm.wasm"))
+}
+
+fn module() -> &'static CanisterModule {
+    static M: OnceLock<CanisterModule> = OnceLock::new();
+    M.get_or_init(|| {
+        let p = wasm_path();
+        CanisterModule::load(&p).unwrap_or_else(|e| panic!("{e}\n(build the module first: scripts/build-canister)"))
+    })
+}
+
+fn installed() -> Canister {
+    let (c, report) = Canister::install(module(), &candid::encode_args(()).unwrap()).expect("instantiate");
+    assert!(report.result.is_ok(), "init failed: {:?}\n{}", report.result, report.debug_log.join("\n"));
+    c
+}
+
+fn run(c: &mut Canister, source: &str) -> RunReply {
+    c.update("run_codex", &candid::encode_one(source).unwrap()).decode()
+}
+
+#[test]
+fn module_passes_the_replicas_limits() {
+    let bytes = std::fs::read(wasm_path()).expect("built module");
+    let info = codexvm_host::inspect(&bytes).unwrap();
+    let foreign: Vec<_> = info.imports.iter().filter(|i| !i.starts_with("ic0.")).collect();
+    assert!(foreign.is_empty(), "imports other than ic0: {foreign:?}");
+    assert!(info.code_section < 10 << 20, "code section {} bytes is over 10 MiB", info.code_section);
+    assert!(info.functions < 50_000, "{} functions", info.functions);
+    assert!(info.custom_sections.len() <= 16);
+    assert!(info.custom_sections.iter().map(|c| c.1).sum::<u64>() <= 1 << 20, "custom sections {:?}", info.custom_sections);
+    assert!(info.custom_sections.iter().any(|c| c.0 == "icp:public candid:service"), "candid:service metadata missing");
+    eprintln!(
+        "module: {} bytes, code section {} bytes, data {} bytes, {} functions, {} imports",
+        bytes.len(),
+        info.code_section,
+        info.data_section,
+        info.functions,
+        info.imports.len()
+    );
+}
+
+#[test]
+fn candid_interface_matches_the_checked_in_file() {
+    let mut c = Canister::new(module()).unwrap();
+    let generated = c.candid_interface().unwrap();
+    let checked_in = std::fs::read_to_string(repo("codexvm.did")).unwrap();
+    if std::env::var("CODEXVM_BLESS").is_ok() {
+        std::fs::write(repo("codexvm.did"), &generated).unwrap();
+    }
+    assert_eq!(checked_in.trim(), generated.trim(), "codexvm.did drifted from the code; regenerate with CODEXVM_BLESS=1");
+}
+
+#[test]
+fn controller_runs_a_codex_and_gets_result_and_logs() {
+    let mut c = installed();
+    let r = run(&mut c, "from kybra import ic\nprint('hello')\nic.print('from ic')\nresult = {'sum': sum(range(10))}");
+    assert!(r.success, "{:?}", r.error);
+    assert_eq!(r.result.as_deref(), Some(r#"{"sum": 45}"#));
+    assert_eq!(r.logs, vec!["hello", "from ic"]);
+    assert!(r.instructions > 0);
+}
+
+#[test]
+fn non_controllers_are_rejected() {
+    let mut c = installed();
+    let stranger = Principal::self_authenticating(b"someone else");
+    let report = c.update_as(stranger, "run_codex", &candid::encode_one("result = 1").unwrap());
+    let rej = report.reject();
+    assert_eq!(rej.code, RejectCode::CanisterError);
+    assert!(rej.message.contains("is not a controller"), "{}", rej.message);
+    let report = c.update_as(Principal::anonymous(), "run_codex", &candid::encode_one("result = 1").unwrap());
+    assert!(report.result.is_err());
+}
+
+#[test]
+fn a_codex_that_raises_leaves_stable_memory_unchanged() {
+    let mut c = installed();
+    let m = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, str](memory_id=3, max_key_size=10, max_value_size=10)\n";
+    assert!(run(&mut c, &format!("{m}m.insert('k', 'before')")).success);
+    let before = c.stable_memory();
+    let r = run(&mut c, &format!("{m}m.insert('k', 'after')\nm.insert('x', 'y')\n1/0"));
+    assert!(!r.success);
+    assert!(r.error.unwrap().contains("ZeroDivisionError"));
+    assert!(c.stable_memory() == before, "stable memory changed by a failed execution");
+    let r = run(&mut c, &format!("{m}result = m.items()"));
+    assert_eq!(r.result.as_deref(), Some(r#"[["k", "before"]]"#));
+}
+
+#[test]
+fn stdlib_behaves_as_in_cpython_in_the_canister() {
+    let expected = std::process::Command::new("python3").arg(repo("tests/py/stdlib_check.py")).output().expect("python3");
+    let expected = String::from_utf8(expected.stdout).unwrap();
+    let mut c = installed();
+    let src = std::fs::read_to_string(repo("tests/py/stdlib_check.py")).unwrap();
+    let r = run(&mut c, &src);
+    assert!(r.success, "{}", r.error.unwrap_or_default());
+    let got = r.logs.join("\n");
+    let expected_lines: Vec<&str> = expected.trim().lines().collect();
+    let got_lines: Vec<&str> = got.lines().collect();
+    assert_eq!(expected_lines, got_lines);
+    eprintln!("stdlib_check.py in the canister: {} instructions", r.instructions);
+}
+
+#[test]
+fn state_survives_an_upgrade_and_randomness_is_reseeded() {
+    let mut c = installed();
+    let counter = std::fs::read_to_string(repo("codex_examples/counter_codex.py")).unwrap();
+    assert_eq!(run(&mut c, &counter).result.as_deref(), Some(r#"{"runs": 1}"#));
+    assert_eq!(run(&mut c, &counter).result.as_deref(), Some(r#"{"runs": 2}"#));
+    // The raw_rand timer armed by init.
+    c.tick();
+    assert!(c.peer_calls().iter().any(|p| p.callee == Principal::management_canister() && p.method == "raw_rand"));
+    let report = c.upgrade(module(), &candid::encode_args(()).unwrap());
+    assert!(report.result.is_ok(), "{:?}", report.result);
+    assert_eq!(run(&mut c, &counter).result.as_deref(), Some(r#"{"runs": 3}"#));
+    c.tick();
+    assert_eq!(c.peer_calls().iter().filter(|p| p.method == "raw_rand").count(), 2, "post_upgrade re-arms raw_rand");
+    let r = run(&mut c, "import random, uuid\nresult = [random.random() < 1, uuid.uuid4().version]");
+    assert_eq!(r.result.as_deref(), Some("[true, 4]"));
+}
+
+#[test]
+fn start_up_and_execution_costs_are_reported() {
+    let (mut c, init) = Canister::install(module(), &candid::encode_args(()).unwrap()).unwrap();
+    let pass = run(&mut c, "pass");
+    let json = run(&mut c, "import json, datetime, re, collections, dataclasses\nresult = json.dumps({'a': 1})");
+    eprintln!(
+        "instructions: init (boot + preload) {}, run_codex('pass') {} (execution {}), re-import of 5 modules {}",
+        init.instructions, "see report", pass.instructions, json.instructions
+    );
+    assert!(init.instructions < 300_000_000_000);
+    assert!(pass.instructions < 50_000_000, "set-up of an execution costs {}", pass.instructions);
+}

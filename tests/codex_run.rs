@@ -1,0 +1,180 @@
+//! Running codexes natively: results, output, errors, and all-or-nothing store writes.
+
+mod support;
+
+use support::{fresh_store, in_vm, result_of, run};
+
+#[test]
+fn result_is_json_of_top_level_result() {
+    in_vm(|| {
+        fresh_store();
+        assert_eq!(result_of("result = {'a': [1, 2.5, None, True], 'b': 'é'}"), r#"{"a": [1, 2.5, null, true], "b": "\u00e9"}"#);
+        assert_eq!(result_of("x = 1"), "null");
+        // Values JSON cannot hold are given by repr().
+        assert_eq!(result_of("class A:\n    def __repr__(self): return 'A!'\nresult = [A()]"), r#"["A!"]"#);
+    });
+}
+
+#[test]
+fn output_is_captured_in_order() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("import sys\nprint('one')\nfrom kybra import ic\nic.print('two', 3)\nsys.stderr.write('err\\n')\nprint('four', end='')");
+        assert!(x.outcome.ok());
+        assert_eq!(x.outcome.captured.stdout, "one\ntwo 3\nfour");
+        assert_eq!(x.outcome.captured.stderr, "err\n");
+        assert_eq!(x.outcome.captured.lines(), vec!["one", "two 3", "four", "err"]);
+    });
+}
+
+#[test]
+fn output_is_capped_and_says_so() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("print('x' * 3_000_000)");
+        let c = &x.outcome.captured;
+        assert_eq!(c.stdout.len(), codexvm::py::capture::DEFAULT_LIMIT);
+        assert!(c.dropped > 1_900_000, "dropped {}", c.dropped);
+        assert!(c.lines().last().unwrap().starts_with("[output truncated"));
+    });
+}
+
+#[test]
+fn exception_gives_traceback_with_codex_line() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("a = 1\n\ndef f():\n    return {}['missing']\n\nf()\n");
+        let e = x.outcome.result.unwrap_err();
+        assert_eq!(e.type_name, "KeyError");
+        assert_eq!(e.line, Some(4));
+        assert!(e.traceback.starts_with("Traceback (most recent call last):"), "{}", e.traceback);
+        assert!(e.traceback.contains("File \"<test>\", line 6"), "{}", e.traceback);
+        assert!(e.traceback.contains("return {}['missing']"), "codex source line missing:\n{}", e.traceback);
+        assert!(e.traceback.trim_end().ends_with("KeyError: 'missing'"), "{}", e.traceback);
+    });
+}
+
+#[test]
+fn syntax_error_names_the_line() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("x = 1\ny = (2 +\nz = 3\n");
+        let e = x.outcome.result.unwrap_err();
+        assert_eq!(e.type_name, "SyntaxError");
+        assert!(e.line == Some(2) || e.line == Some(3), "line {:?}", e.line);
+        assert!(!x.committed);
+    });
+}
+
+#[test]
+fn each_execution_gets_fresh_globals_not_main() {
+    in_vm(|| {
+        fresh_store();
+        assert_eq!(result_of("leak = 42\nresult = __name__"), "\"codex\"");
+        assert_eq!(result_of("result = 'leak' in globals()"), "false");
+        assert_eq!(result_of("ran = False\nif __name__ == '__main__':\n    ran = True\nresult = ran"), "false");
+    });
+}
+
+const COUNTER: &str = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, str](memory_id=3, max_key_size=20, max_value_size=20)\n";
+
+#[test]
+fn writes_commit_when_the_codex_finishes() {
+    in_vm(|| {
+        fresh_store();
+        let x = run(&format!("{COUNTER}m.insert('k', 'v1')\nm.insert('j', 'v2')"));
+        assert!(x.committed);
+        assert_eq!(x.writes, 2);
+        assert_eq!(result_of(&format!("{COUNTER}result = [m.get('k'), m.items(), m.len()]")), r#"["v1", [["j", "v2"], ["k", "v1"]], 2]"#);
+    });
+}
+
+#[test]
+fn codex_that_writes_then_raises_leaves_store_unchanged() {
+    in_vm(|| {
+        fresh_store();
+        assert!(run(&format!("{COUNTER}m.insert('k', 'before')")).committed);
+        let x = run(&format!("{COUNTER}m.insert('k', 'after')\nm.insert('new', 'x')\nm.remove('k')\nraise RuntimeError('boom')"));
+        assert!(!x.committed);
+        assert_eq!(x.outcome.result.unwrap_err().message, "boom");
+        assert_eq!(result_of(&format!("{COUNTER}result = m.items()")), r#"[["k", "before"]]"#);
+        // And a codex that fails to compile writes nothing either.
+        assert!(!run(&format!("{COUNTER}m.insert('k', 'zzz')\n)")).committed);
+        assert_eq!(result_of(&format!("{COUNTER}result = m.get('k')")), "\"before\"");
+    });
+}
+
+#[test]
+fn reads_inside_a_codex_see_its_own_writes() {
+    in_vm(|| {
+        fresh_store();
+        let r = result_of(&format!("{COUNTER}m.insert('a', '1')\nm.insert('b', '2')\nm.remove('a')\nresult = [m.contains_key('a'), m.get('b'), m.keys(), m.is_empty()]"));
+        assert_eq!(r, r#"[false, "2", ["b"], false]"#);
+    });
+}
+
+#[test]
+fn stable_b_tree_map_api_and_typed_keys() {
+    in_vm(|| {
+        fresh_store();
+        let src = r#"
+from kybra import StableBTreeMap, nat64, Principal
+m = StableBTreeMap[nat64, str](memory_id=4, max_key_size=8, max_value_size=100)
+for k in [10, 2, 33, 2**40]:
+    m.insert(k, "v%d" % k)
+old = m.insert(2, "two")
+p = StableBTreeMap[Principal, bytes](memory_id=5, max_key_size=29, max_value_size=4)
+p.insert(Principal.anonymous(), b"\x00\x01")
+result = [m.keys(), old, m.get(2), m.remove(33), m.len(), m.values(1, 2), m.items(0, 1),
+          [(k.to_str(), v.hex()) for k, v in p.items()]]
+"#;
+        assert_eq!(result_of(src), r#"[[2, 10, 33, 1099511627776], "v2", "two", "v33", 3, ["v10", "v1099511627776"], [[2, "two"]], [["2vxsx-fae", "0001"]]]"#);
+    });
+}
+
+#[test]
+fn oversized_keys_and_values_are_refused_before_writing() {
+    in_vm(|| {
+        fresh_store();
+        let x = run(&format!("{COUNTER}m.insert('k', 'x' * 21)"));
+        assert_eq!(x.outcome.result.unwrap_err().message, "value is 21 bytes, more than max_value_size=20");
+        let x = run(&format!("{COUNTER}m.insert('k' * 21, 'x')"));
+        assert_eq!(x.outcome.result.unwrap_err().message, "key is 21 bytes, more than max_key_size=20");
+        assert_eq!(result_of(&format!("{COUNTER}result = m.len()")), "0");
+    });
+}
+
+#[test]
+fn reserved_and_invalid_memory_ids_are_refused() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("from kybra import StableBTreeMap\nStableBTreeMap[str, str](memory_id=250, max_key_size=1, max_value_size=1)");
+        assert!(x.outcome.result.unwrap_err().message.contains("reserved by codexvm"));
+        let x = run("import _stable\n_stable.insert(245, b'k', b'v')");
+        assert!(x.outcome.result.unwrap_err().message.contains("reserved by codexvm"));
+        let x = run("import _stable\n_stable.get(300, b'k')");
+        assert!(x.outcome.result.is_err());
+    });
+}
+
+#[test]
+fn ic_api_basics() {
+    in_vm(|| {
+        fresh_store();
+        let r = result_of("from kybra import ic, Principal\nresult = [ic.id().to_str(), str(ic.caller()), ic.time() > 1.7e18, Principal.from_str('aaaaa-aa').bytes, ic.performance_counter(0) >= 0]");
+        assert_eq!(r, r#"["bkyz2-fmaaa-aaaaa-qaaaq-cai", "2vxsx-fae", true, "b''", true]"#);
+    });
+}
+
+#[test]
+fn native_random_is_seeded_and_reproducible() {
+    let draw = || {
+        in_vm(|| {
+            fresh_store();
+            codexvm::host::rng::seed_u64(7);
+            codexvm::py::Runtime::get().unwrap().reseed_random().unwrap();
+            result_of("import random, uuid, os\nresult = [random.random(), str(uuid.uuid4()), os.urandom(4).hex()]")
+        })
+    };
+    assert_eq!(draw(), draw());
+}

@@ -1,0 +1,40 @@
+//! Helpers shared by the native integration tests.
+#![allow(dead_code)]
+
+use codexvm::py::{Codex, RunOptions};
+use codexvm::store::{self, FileMemory, Store};
+use codexvm::tasks::{self, Execution};
+
+/// Runs `f` on a thread with a large stack (RustPython recurses on the native stack).
+pub fn in_vm<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
+/// Installs an empty in-memory store on this thread.
+pub fn fresh_store() {
+    store::global::install(Store::open(FileMemory::in_memory()));
+}
+
+/// Runs `source` as a codex named `<test>` in a transaction.
+pub fn run(source: &str) -> Execution {
+    tasks::execute(Codex { source, filename: "<test>" }, &RunOptions::default()).expect("execute")
+}
+
+/// Runs `source` and returns its result JSON, panicking with the traceback if it raised.
+pub fn result_of(source: &str) -> String {
+    let x = run(source);
+    match x.outcome.result {
+        Ok(j) => j,
+        Err(e) => panic!("codex raised:\n{}", e.traceback),
+    }
+}
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
