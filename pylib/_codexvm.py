@@ -4,6 +4,27 @@ import json
 import linecache
 import traceback
 
+import kybra_simple_db
+from kybra_simple_db import context, entity as _entity
+from kybra_simple_db.db_engine import Database
+from kybra_simple_db.storage import DefaultStorage
+from kybra_simple_db.system_time import SystemTime
+
+#: Entity classes defined by the runtime's own modules (kept across executions).
+_BOOT_CLASSES = dict(_entity._defined_classes)
+
+
+def begin_execution():
+    """Gives the next execution a fresh database view: the default store, an empty identity map,
+    caller "system", the real clock, and no entity classes left over from earlier codexes."""
+    Database._instance = None
+    Database.init(audit_enabled=False, db_storage=DefaultStorage())
+    kybra_simple_db.Entity._context.clear()
+    _entity._defined_classes.clear()
+    _entity._defined_classes.update(_BOOT_CLASSES)
+    context.set_caller_id("system")
+    SystemTime.get_instance().clear_time()
+
 
 def result_json(value):
     """JSON text of a codex's `result`; values JSON cannot hold are given by their repr()."""

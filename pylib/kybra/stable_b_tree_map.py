@@ -75,8 +75,14 @@ class StableBTreeMap:
         self.memory_id = memory_id
         self.max_key_size = max_key_size
         self.max_value_size = max_value_size
-        self._ek, self._dk = _codec(_base(key_type))
-        self._ev, self._dv = _codec(_base(value_type))
+        self.key_type = _base(key_type)
+        self.value_type = _base(value_type)
+        self._ek, self._dk = _codec(self.key_type)
+        self._ev, self._dv = _codec(self.value_type)
+
+    def holds_text(self):
+        """True for a `StableBTreeMap[str, str]` (usable as a kybra_simple_db storage)."""
+        return self.key_type is str and self.value_type is str
 
     def _key(self, key):
         b = self._ek(key)
@@ -136,9 +142,6 @@ class StableBTreeMap:
 
     def values(self, start_index=0, length=None):
         return [self._dv(v) for _, v in self._pairs(start_index, length)]
-
-    def __len__(self):
-        return self.len()
 
     def __contains__(self, key):
         return self.contains_key(key)

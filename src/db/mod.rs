@@ -7,4 +7,7 @@ pub mod json;
 pub mod keys;
 mod table;
 
+#[cfg(test)]
+mod tests;
+
 pub use table::{Bounds, DbError, Table};

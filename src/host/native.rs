@@ -97,7 +97,14 @@ impl Host for NativeHost {
     }
 }
 
+/// CPU time consumed by this thread, in nanoseconds (0 where there is no such clock).
+#[cfg(target_arch = "wasm32")]
+fn thread_cpu_ns() -> u64 {
+    0
+}
+
 /// CPU time consumed by this thread, in nanoseconds.
+#[cfg(not(target_arch = "wasm32"))]
 fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes into the timespec we own.

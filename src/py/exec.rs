@@ -63,6 +63,7 @@ pub fn run(
             globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
             globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
             globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+            vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
             prepare(vm, &globals)?;
             let code = vm
                 .compile(codex.source, Mode::Exec, codex.filename)

@@ -8,6 +8,7 @@ mod frozen;
 mod interp;
 pub mod native;
 pub mod policy;
+pub mod pyjson;
 
 pub use capture::Captured;
 pub use error::PyError;

@@ -69,3 +69,21 @@ pub fn check_map(id: u16, access: Access) -> Result<MapId, PolicyError> {
         }),
     })
 }
+
+/// Checks that the execution may use `id` as a kybra_simple_db storage (any user map).
+pub fn check_db_map(id: u16, access: Access) -> Result<MapId, PolicyError> {
+    let _ = access;
+    if id > LAST_MAP as u16 {
+        return Err(PolicyError::OutOfRange(id));
+    }
+    if id >= FIRST_SYSTEM_MAP as u16 {
+        return Err(PolicyError::Reserved(id));
+    }
+    Ok(id as MapId)
+}
+
+/// Checks that the execution may read or write records of the entity type `type_name`.
+pub fn check_type(type_name: &str, access: Access) -> Result<(), PolicyError> {
+    let _ = (type_name, access);
+    Ok(())
+}

@@ -196,6 +196,23 @@ impl<M: Durable> Store<M> {
         self.txn = None;
     }
 
+    /// Opens a savepoint inside the transaction (see [`Overlay::savepoint`]).
+    pub fn savepoint(&mut self) -> Result<usize, StoreError> {
+        Ok(self.txn.as_mut().ok_or(StoreError::NoTransaction)?.savepoint())
+    }
+
+    /// Undoes the writes made since savepoint `sp`.
+    pub fn rollback_to(&mut self, sp: usize) -> Result<(), StoreError> {
+        self.txn.as_mut().ok_or(StoreError::NoTransaction)?.rollback_to(sp);
+        Ok(())
+    }
+
+    /// Closes savepoint `sp`, keeping its writes.
+    pub fn release(&mut self, sp: usize) -> Result<(), StoreError> {
+        self.txn.as_mut().ok_or(StoreError::NoTransaction)?.release(sp);
+        Ok(())
+    }
+
     /// Reads `key` of `map`, seeing the open transaction's writes.
     pub fn get(&mut self, map: MapId, key: &[u8]) -> Option<Vec<u8>> {
         if let Some(txn) = &self.txn {

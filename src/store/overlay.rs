@@ -9,6 +9,9 @@ use super::MapId;
 #[derive(Debug, Default, Clone)]
 pub struct Overlay {
     writes: BTreeMap<(MapId, Vec<u8>), Option<Vec<u8>>>,
+    /// While savepoints are open: what each write replaced (`None` = the key was untouched).
+    undo: Vec<((MapId, Vec<u8>), Option<Option<Vec<u8>>>)>,
+    savepoints: usize,
 }
 
 /// What the overlay knows about one key.
@@ -32,14 +35,54 @@ impl Overlay {
         }
     }
 
+    fn record(&mut self, k: (MapId, Vec<u8>), v: Option<Vec<u8>>) {
+        if self.savepoints > 0 {
+            let prev = self.writes.insert(k.clone(), v);
+            self.undo.push((k, prev));
+        } else {
+            self.writes.insert(k, v);
+        }
+    }
+
     /// Records a write of `value` to `key`.
     pub fn put(&mut self, map: MapId, key: Vec<u8>, value: Vec<u8>) {
-        self.writes.insert((map, key), Some(value));
+        self.record((map, key), Some(value));
     }
 
     /// Records the removal of `key`.
     pub fn remove(&mut self, map: MapId, key: Vec<u8>) {
-        self.writes.insert((map, key), None);
+        self.record((map, key), None);
+    }
+
+    /// Opens a savepoint: [`Overlay::rollback_to`] can later undo everything written after it.
+    pub fn savepoint(&mut self) -> usize {
+        self.savepoints += 1;
+        self.undo.len()
+    }
+
+    /// Closes the savepoint `sp`, keeping its writes.
+    pub fn release(&mut self, sp: usize) {
+        let _ = sp;
+        self.savepoints = self.savepoints.saturating_sub(1);
+        if self.savepoints == 0 {
+            self.undo.clear();
+        }
+    }
+
+    /// Undoes every write made since savepoint `sp` and closes it.
+    pub fn rollback_to(&mut self, sp: usize) {
+        while self.undo.len() > sp {
+            let (k, prev) = self.undo.pop().expect("len checked");
+            match prev {
+                Some(v) => {
+                    self.writes.insert(k, v);
+                }
+                None => {
+                    self.writes.remove(&k);
+                }
+            }
+        }
+        self.release(sp);
     }
 
     /// Number of keys written or removed.

@@ -44,6 +44,29 @@ fn reads_see_own_writes_and_rollback_discards_them() {
 }
 
 #[test]
+fn savepoints_undo_only_later_writes() {
+    let mut s = vec_store();
+    s.begin().unwrap();
+    s.put(1, b"a", b"1").unwrap();
+    let outer = s.savepoint().unwrap();
+    s.put(1, b"a", b"2").unwrap();
+    s.put(1, b"b", b"x").unwrap();
+    let inner = s.savepoint().unwrap();
+    s.remove(1, b"b").unwrap();
+    s.rollback_to(inner).unwrap();
+    assert_eq!(s.get(1, b"b"), Some(b"x".to_vec()));
+    s.rollback_to(outer).unwrap();
+    assert_eq!(s.get(1, b"a"), Some(b"1".to_vec()));
+    assert_eq!(s.get(1, b"b"), None);
+    let sp = s.savepoint().unwrap();
+    s.put(1, b"c", b"kept").unwrap();
+    s.release(sp).unwrap();
+    s.commit().unwrap();
+    assert_eq!(s.get(1, b"c"), Some(b"kept".to_vec()));
+    assert_eq!(s.get(1, b"a"), Some(b"1".to_vec()));
+}
+
+#[test]
 fn maps_are_separate() {
     let mut s = vec_store();
     s.begin().unwrap();

@@ -1,5 +1,6 @@
 //! Native modules the runtime adds to the interpreter, one per file.
 
+pub mod db;
 pub mod ic;
 pub mod stable;
 
@@ -8,5 +9,5 @@ use rustpython_vm::Context;
 
 /// The definitions of every native module of ours.
 pub fn module_defs(ctx: &Context) -> Vec<&'static PyModuleDef> {
-    vec![ic::_ic::module_def(ctx), stable::_stable::module_def(ctx)]
+    vec![db::_db::module_def(ctx), ic::_ic::module_def(ctx), stable::_stable::module_def(ctx)]
 }

@@ -1,0 +1,170 @@
+use super::json::{self, Build, DecodeError, JStr, Writer};
+
+/// A plain JSON value, for testing the codec without Python.
+#[derive(Debug, Clone, PartialEq)]
+enum V {
+    Null,
+    Bool(bool),
+    Int(String),
+    Float(f64),
+    Str(JStr),
+    List(Vec<V>),
+    Obj(Vec<(JStr, V)>),
+}
+
+struct B;
+
+impl Build for B {
+    type Value = V;
+    type Error = DecodeError;
+    fn null(&mut self) -> Result<V, DecodeError> {
+        Ok(V::Null)
+    }
+    fn boolean(&mut self, b: bool) -> Result<V, DecodeError> {
+        Ok(V::Bool(b))
+    }
+    fn int(&mut self, d: &str) -> Result<V, DecodeError> {
+        Ok(V::Int(d.to_owned()))
+    }
+    fn float(&mut self, f: f64) -> Result<V, DecodeError> {
+        Ok(V::Float(f))
+    }
+    fn string(&mut self, s: JStr) -> Result<V, DecodeError> {
+        Ok(V::Str(s))
+    }
+    fn array(&mut self, items: Vec<V>) -> Result<V, DecodeError> {
+        Ok(V::List(items))
+    }
+    fn object(&mut self, entries: Vec<(JStr, V)>) -> Result<V, DecodeError> {
+        Ok(V::Obj(entries))
+    }
+}
+
+fn write(v: &V, w: &mut Writer) {
+    match v {
+        V::Null => w.null(),
+        V::Bool(b) => w.boolean(*b),
+        V::Int(d) => w.int(d),
+        V::Float(f) => w.float(*f),
+        V::Str(JStr::Text(t)) => w.str(t),
+        V::Str(JStr::CodePoints(c)) => w.string(c.iter().copied()),
+        V::List(items) => {
+            w.open_array();
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    w.comma();
+                }
+                write(x, w);
+            }
+            w.close_array();
+        }
+        V::Obj(entries) => {
+            w.open_object();
+            for (i, (k, x)) in entries.iter().enumerate() {
+                if i > 0 {
+                    w.comma();
+                }
+                write(&V::Str(k.clone()), w);
+                w.colon();
+                write(x, w);
+            }
+            w.close_object();
+        }
+    }
+}
+
+#[test]
+fn float_repr_matches_python() {
+    let cases = [
+        (0.0, "0.0"),
+        (-0.0, "-0.0"),
+        (1.0, "1.0"),
+        (2.5, "2.5"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e16, "1e+16"),
+        (1e15, "1000000000000000.0"),
+        (123456789.12345679, "123456789.12345679"),
+        (1e-07, "1e-07"),
+        (0.0001, "0.0001"),
+        (0.00001, "1e-05"),
+        (1.5e300, "1.5e+300"),
+        (-2.5e-10, "-2.5e-10"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (100.0, "100.0"),
+        (1234567890123456.7, "1234567890123456.8"),
+    ];
+    for (f, want) in cases {
+        assert_eq!(json::float_repr(f), want, "repr of {f:e}");
+    }
+}
+
+#[test]
+fn strings_escape_like_ensure_ascii() {
+    let mut w = Writer::new();
+    w.string("é✓😀\n\t\"\\\u{1}/".chars().map(|c| c as u32).chain([0xd800]));
+    assert_eq!(w.finish(), r#""\u00e9\u2713\ud83d\ude00\n\t\"\\\u0001/\ud800""#);
+    let mut w = Writer::unicode();
+    w.str("é✓");
+    assert_eq!(w.finish(), "\"é✓\"");
+}
+
+#[test]
+fn decode_then_encode_round_trips_python_text() {
+    let texts = [
+        r#"{"timestamp_created": "2025-03-18 16:51:16.123", "creator": "alice", "_type": "Doc", "_id": "1", "n": [1, 2.5, -0.0, null, true, false], "__version__": 1}"#,
+        r#"[1e+16, 1e-07, 123456789012345678901234567890, -5, "\u00e9\ud83d\ude00", {}, []]"#,
+        r#"[NaN, Infinity, -Infinity]"#,
+        r#""\ud800 lone""#,
+    ];
+    for t in texts {
+        let v = json::decode(t, &mut B).unwrap();
+        let mut w = Writer::new();
+        write(&v, &mut w);
+        assert_eq!(w.finish(), t);
+    }
+}
+
+#[test]
+fn decode_reads_python_json_forms() {
+    assert_eq!(json::decode(" \n[1, 2.0e2, \"a\\/b\"] ", &mut B).unwrap(), V::List(vec![
+        V::Int("1".into()),
+        V::Float(200.0),
+        V::Str(JStr::Text("a/b".into()))
+    ]));
+    assert_eq!(json::decode(r#"{"a": 1, "a": 2}"#, &mut B).unwrap(), V::Obj(vec![
+        (JStr::Text("a".into()), V::Int("1".into())),
+        (JStr::Text("a".into()), V::Int("2".into()))
+    ]));
+}
+
+#[test]
+fn decode_errors_say_where_like_python() {
+    let e = json::decode("{bad", &mut B).unwrap_err();
+    assert_eq!(e.to_string(), "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)");
+    let e = json::decode("", &mut B).unwrap_err();
+    assert_eq!(e.to_string(), "Expecting value: line 1 column 1 (char 0)");
+    let e = json::decode("[1, 2", &mut B).unwrap_err();
+    assert_eq!(e.to_string(), "Expecting ',' delimiter: line 1 column 6 (char 5)");
+    let e = json::decode("1 2", &mut B).unwrap_err();
+    assert_eq!(e.to_string(), "Extra data: line 1 column 3 (char 2)");
+    let e = json::decode("\"abc", &mut B).unwrap_err();
+    assert_eq!(e.to_string(), "Unterminated string starting at: line 1 column 1 (char 0)");
+}
+
+mod property {
+    use proptest::prelude::*;
+
+    use super::super::json;
+
+    proptest! {
+        /// Every finite float's repr reads back as the same float.
+        #[test]
+        fn float_repr_round_trips(bits in any::<u64>()) {
+            let f = f64::from_bits(bits);
+            prop_assume!(f.is_finite());
+            let text = json::float_repr(f);
+            prop_assert_eq!(text.parse::<f64>().unwrap().to_bits(), f.to_bits());
+        }
+    }
+}

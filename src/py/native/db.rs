@@ -1,0 +1,295 @@
+//! `_db`: the native kybra_simple_db engine for Python — key layout, the JSON codec, counters,
+//! the alias index and type-range scans over one map of the store (`db::Table`). Every call
+//! is checked against the execution's access policy.
+
+#[rustpython_vm::pymodule]
+pub mod _db {
+    use rustpython_vm::builtins::{PyBaseExceptionRef, PyListRef, PyStrRef, PyTuple};
+    use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+    use crate::db::{keys, Bounds, DbError, Table};
+    use crate::py::policy::{self, Access};
+    use crate::py::pyjson;
+    use crate::store::{self, HostMemory, Store};
+
+    fn db_error(e: DbError, vm: &VirtualMachine) -> PyBaseExceptionRef {
+        match e {
+            DbError::KeyTooLarge { .. } | DbError::ValueTooLarge { .. } | DbError::CountUnderflow(_) => {
+                vm.new_value_error(e.to_string())
+            }
+            DbError::Corrupt { .. } => vm.new_value_error(e.to_string()),
+            DbError::Store(s) => vm.new_runtime_error(s.to_string()),
+        }
+    }
+
+    fn permission_error(msg: String, vm: &VirtualMachine) -> PyBaseExceptionRef {
+        vm.new_exception_msg(vm.ctx.exceptions.permission_error.to_owned(), msg.into())
+    }
+
+    /// Runs `f` on the store with the table `mem`, after checking access to `type_name`
+    /// (the type a key belongs to, if any).
+    fn with_table<R>(
+        mem: u16,
+        bounds: Bounds,
+        owner: Option<&str>,
+        access: Access,
+        vm: &VirtualMachine,
+        f: impl FnOnce(&Table, &mut Store<HostMemory>) -> Result<R, DbError>,
+    ) -> PyResult<R> {
+        let map = policy::check_db_map(mem, access).map_err(|e| permission_error(e.to_string(), vm))?;
+        if let Some(t) = owner {
+            policy::check_type(t, access).map_err(|e| permission_error(e.to_string(), vm))?;
+        }
+        let table = Table::new(map, bounds);
+        store::global::with(|s| f(&table, s))
+            .map_err(|e| vm.new_runtime_error(e.to_string()))?
+            .map_err(|e| db_error(e, vm))
+    }
+
+    /// Reads a `(memory_id, max_key_size, max_value_size)` table tuple.
+    fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
+        let bad = || vm.new_type_error("a table is a (memory_id, max_key_size, max_value_size) tuple");
+        let tuple = t.downcast_ref::<PyTuple>().ok_or_else(bad)?;
+        let [m, k, v] = tuple.as_slice() else { return Err(bad()) };
+        Ok((
+            m.clone().try_into_value::<u16>(vm)?,
+            Bounds { max_key: k.clone().try_into_value::<usize>(vm)?, max_value: v.clone().try_into_value::<usize>(vm)? },
+        ))
+    }
+
+    fn s(p: &PyStrRef) -> String {
+        p.to_string_lossy().into_owned()
+    }
+
+    /// `json.dumps(obj)`, byte-identical to CPython's.
+    #[pyfunction]
+    fn dumps(obj: PyObjectRef, vm: &VirtualMachine) -> PyResult<String> {
+        pyjson::dumps(vm, &obj)
+    }
+
+    /// `json.loads(text)`.
+    #[pyfunction]
+    fn loads(text: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        pyjson::loads(vm, &text.to_string_lossy())
+    }
+
+    /// The raw value under `key`, or None.
+    #[pyfunction]
+    fn get(table: PyObjectRef, key: PyStrRef, vm: &VirtualMachine) -> PyResult<Option<String>> {
+        let (mem, b) = tbl(&table, vm)?;
+        let key = s(&key);
+        with_table(mem, b, keys::owner_type(&key), Access::Read, vm, |t, st| Ok(t.get(st, &key)))
+    }
+
+    /// Stores `value` under `key`.
+    #[pyfunction]
+    fn put(table: PyObjectRef, key: PyStrRef, value: PyStrRef, vm: &VirtualMachine) -> PyResult<()> {
+        let (mem, b) = tbl(&table, vm)?;
+        let (key, value) = (s(&key), s(&value));
+        with_table(mem, b, keys::owner_type(&key), Access::Write, vm, |t, st| t.put(st, &key, &value))
+    }
+
+    /// Removes `key`, returning its value.
+    #[pyfunction]
+    fn remove(table: PyObjectRef, key: PyStrRef, vm: &VirtualMachine) -> PyResult<Option<String>> {
+        let (mem, b) = tbl(&table, vm)?;
+        let key = s(&key);
+        with_table(mem, b, keys::owner_type(&key), Access::Write, vm, |t, st| t.remove(st, &key))
+    }
+
+    /// Up to `limit` `(key, value)` pairs after `after`, in key order (keys the execution may
+    /// not read are skipped).
+    #[pyfunction]
+    fn scan(table: PyObjectRef, after: Option<PyStrRef>, limit: usize, vm: &VirtualMachine) -> PyResult<PyListRef> {
+        let (mem, b) = tbl(&table, vm)?;
+        let mut after = after.map(|a| s(&a));
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let page = with_table(mem, b, None, Access::Read, vm, |t, st| Ok(t.scan_raw(st, after.as_deref(), limit)))?;
+            let Some(last) = page.last().map(|p| p.0.clone()) else { break };
+            for (k, v) in page {
+                if keys::owner_type(&k).is_none_or(|t| policy::check_type(t, Access::Read).is_ok()) && out.len() < limit {
+                    out.push(vm.ctx.new_tuple(vec![vm.ctx.new_str(k).into(), vm.ctx.new_str(v).into()]).into());
+                }
+            }
+            after = Some(last);
+        }
+        Ok(vm.ctx.new_list(out))
+    }
+
+    /// Stores `json.dumps(data)` under `{type}@{id}`; returns the JSON text.
+    #[pyfunction]
+    fn save(table: PyObjectRef, type_name: PyStrRef, id: PyObjectRef, data: PyObjectRef, vm: &VirtualMachine) -> PyResult<String> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        let key = keys::entity(&t, &id.str(vm)?.to_string_lossy());
+        let text = pyjson::dumps(vm, &data)?;
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.put(st, &key, &text))?;
+        Ok(text)
+    }
+
+    /// The dict stored under `{type}@{id}`, or None.
+    #[pyfunction]
+    fn load(table: PyObjectRef, type_name: PyStrRef, id: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        let key = keys::entity(&t, &s(&id));
+        match with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.get(st, &key)))? {
+            Some(text) if !text.is_empty() => pyjson::loads(vm, &text),
+            _ => Ok(vm.ctx.none()),
+        }
+    }
+
+    /// True if `{type}@{id}` exists.
+    #[pyfunction]
+    fn exists(table: PyObjectRef, type_name: PyStrRef, id: PyStrRef, vm: &VirtualMachine) -> PyResult<bool> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        let key = keys::entity(&t, &s(&id));
+        with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.get(st, &key).is_some_and(|v| !v.is_empty())))
+    }
+
+    /// Persists an entity as 0.5.0 does: `{**data, "__version__": version}` under `{type}@{id}`
+    /// and, when `alias_type` is given, `json.dumps(id)` under `{alias_type}@{alias_value}`.
+    /// Both sizes are checked before anything is written.
+    #[pyfunction]
+    fn save_entity(
+        table: PyObjectRef,
+        type_name: PyStrRef,
+        id: PyObjectRef,
+        data: PyObjectRef,
+        version: PyObjectRef,
+        alias_type: Option<PyStrRef>,
+        alias_value: PyObjectRef,
+        vm: &VirtualMachine,
+    ) -> PyResult<()> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        let key = keys::entity(&t, &id.str(vm)?.to_string_lossy());
+        let text = pyjson::dumps_with_version(vm, &data, &version)?;
+        let alias = match alias_type {
+            Some(at) => Some((format!("{}@{}", s(&at), alias_value.str(vm)?.to_string_lossy()), pyjson::dumps(vm, &id)?)),
+            None => None,
+        };
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| {
+            tb.check(&key, &text)?;
+            if let Some((ak, av)) = &alias {
+                tb.check(ak, av)?;
+            }
+            tb.put(st, &key, &text)?;
+            if let Some((ak, av)) = &alias {
+                tb.put(st, ak, av)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Hands out the next id of `type`.
+    #[pyfunction]
+    fn next_id(table: PyObjectRef, type_name: PyStrRef, vm: &VirtualMachine) -> PyResult<String> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.next_id(st, &t))
+    }
+
+    /// Raises the id counter of `type` to a numeric custom id above it.
+    #[pyfunction]
+    fn note_custom_id(table: PyObjectRef, type_name: PyStrRef, id: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        let id = id.str(vm)?.to_string_lossy().into_owned();
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.note_custom_id(st, &t, &id))
+    }
+
+    /// The number stored (as a JSON string) under `key`; 0 when absent.
+    #[pyfunction]
+    fn counter(table: PyObjectRef, key: PyStrRef, vm: &VirtualMachine) -> PyResult<u64> {
+        let (mem, b) = tbl(&table, vm)?;
+        let key = s(&key);
+        with_table(mem, b, keys::owner_type(&key), Access::Read, vm, |tb, st| tb.counter(st, &key))
+    }
+
+    /// Adds one to the live count of `type`; returns the new count.
+    #[pyfunction]
+    fn increment_count(table: PyObjectRef, type_name: PyStrRef, vm: &VirtualMachine) -> PyResult<u64> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.increment_count(st, &t))
+    }
+
+    /// Subtracts one from the live count of `type` (ValueError at zero, as in 0.5.0).
+    #[pyfunction]
+    fn decrement_count(table: PyObjectRef, type_name: PyStrRef, vm: &VirtualMachine) -> PyResult<u64> {
+        let (mem, b) = tbl(&table, vm)?;
+        let t = s(&type_name);
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.decrement_count(st, &t))
+    }
+
+    /// The id stored under `{alias_type}@{value}`, or None.
+    #[pyfunction]
+    fn alias_get(table: PyObjectRef, alias_type: PyStrRef, value: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let (mem, b) = tbl(&table, vm)?;
+        let key = format!("{}@{}", s(&alias_type), s(&value));
+        match with_table(mem, b, keys::owner_type(&key), Access::Read, vm, |tb, st| Ok(tb.get(st, &key)))? {
+            Some(text) if !text.is_empty() => pyjson::loads(vm, &text),
+            _ => Ok(vm.ctx.none()),
+        }
+    }
+
+    /// Up to `limit` `(type, id, key)` records of the given types, merged in key order, after
+    /// `after_key`.
+    #[pyfunction]
+    fn scan_types(table: PyObjectRef, types: Vec<PyStrRef>, after_key: Option<PyStrRef>, limit: usize, vm: &VirtualMachine) -> PyResult<PyListRef> {
+        let (mem, b) = tbl(&table, vm)?;
+        let after = after_key.map(|a| s(&a));
+        let mut rows: Vec<(String, String, String)> = Vec::new();
+        for t in &types {
+            let t = s(t);
+            let prefix = keys::type_prefix(&t);
+            let start = match &after {
+                Some(a) if a.as_str() >= prefix.as_str() => Some(a.clone()),
+                _ => None,
+            };
+            let page = with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, start.as_deref(), limit)))?;
+            rows.extend(page.into_iter().map(|(id, _)| {
+                let key = keys::entity(&t, &id);
+                (t.clone(), id, key)
+            }));
+        }
+        rows.sort_by(|a, b| a.2.cmp(&b.2));
+        rows.dedup_by(|a, b| a.2 == b.2);
+        if let Some(a) = &after {
+            rows.retain(|r| r.2.as_str() > a.as_str());
+        }
+        rows.truncate(limit);
+        let items = rows
+            .into_iter()
+            .map(|(t, id, key)| vm.ctx.new_tuple(vec![vm.ctx.new_str(t).into(), vm.ctx.new_str(id).into(), vm.ctx.new_str(key).into()]).into())
+            .collect();
+        Ok(vm.ctx.new_list(items))
+    }
+
+    /// Opens a savepoint in the execution's transaction.
+    #[pyfunction]
+    fn savepoint(vm: &VirtualMachine) -> PyResult<usize> {
+        store::global::with(|st| st.savepoint())
+            .map_err(|e| vm.new_runtime_error(e.to_string()))?
+            .map_err(|e| vm.new_runtime_error(e.to_string()))
+    }
+
+    /// Undoes every store write made since savepoint `sp`.
+    #[pyfunction]
+    fn rollback_to(sp: usize, vm: &VirtualMachine) -> PyResult<()> {
+        store::global::with(|st| st.rollback_to(sp))
+            .map_err(|e| vm.new_runtime_error(e.to_string()))?
+            .map_err(|e| vm.new_runtime_error(e.to_string()))
+    }
+
+    /// Closes savepoint `sp`, keeping its writes.
+    #[pyfunction]
+    fn release(sp: usize, vm: &VirtualMachine) -> PyResult<()> {
+        store::global::with(|st| st.release(sp))
+            .map_err(|e| vm.new_runtime_error(e.to_string()))?
+            .map_err(|e| vm.new_runtime_error(e.to_string()))
+    }
+}
