@@ -1,5 +1,6 @@
 //! Layer 7: the native command-line runner.
 
+pub mod pytest;
 mod run;
 mod state;
 
@@ -23,6 +24,8 @@ pub struct Cli {
 enum Command {
     /// Run a codex file once: its store writes commit only if it finishes without an exception.
     Run(run::RunArgs),
+    /// Run Python test files (pytest / unittest style), each test on a fresh store.
+    Test(pytest::TestArgs),
 }
 
 /// Options shared by commands that open the store.
@@ -44,5 +47,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),
+        Command::Test(args) => pytest::main(args),
     }
 }

@@ -93,7 +93,11 @@ impl Host for NativeHost {
     }
 
     fn debug_print(&self, line: &str) {
-        eprintln!("{line}");
+        // `ic.print` lines are already captured with the execution's output; echo them only
+        // when asked (like a replica's debug log).
+        if std::env::var_os("CODEXVM_DEBUG_PRINT").is_some() {
+            eprintln!("{line}");
+        }
     }
 }
 
