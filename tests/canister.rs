@@ -66,10 +66,10 @@ fn module_passes_the_replicas_limits() {
 fn candid_interface_matches_the_checked_in_file() {
     let mut c = Canister::new(module()).unwrap();
     let generated = c.candid_interface().unwrap();
-    let checked_in = std::fs::read_to_string(repo("codexvm.did")).unwrap();
     if std::env::var("CODEXVM_BLESS").is_ok() {
         std::fs::write(repo("codexvm.did"), &generated).unwrap();
     }
+    let checked_in = std::fs::read_to_string(repo("codexvm.did")).expect("codexvm.did (regenerate with CODEXVM_BLESS=1)");
     assert_eq!(checked_in.trim(), generated.trim(), "codexvm.did drifted from the code; regenerate with CODEXVM_BLESS=1");
 }
 

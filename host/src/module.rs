@@ -22,8 +22,8 @@ pub struct CanisterModule {
 fn engine() -> Result<Engine, HostError> {
     let mut config = Config::new();
     config.consume_fuel(true);
-    // The replica gives canisters a 5 MiB-deep native stack for a 1 MiB wasm stack; be generous.
-    config.max_wasm_stack(8 << 20);
+    // Native stack for wasm frames (the wasm shadow stack itself is 1 MiB of linear memory).
+    config.max_wasm_stack(2 << 20);
     Engine::new(&config).map_err(|e| HostError::Wasm(e.to_string()))
 }
 

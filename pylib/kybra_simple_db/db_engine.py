@@ -24,6 +24,7 @@ class _NativeBackend:
 
     def __init__(self, table):
         self.t = table
+        self.counter = lambda key, _t=table, _c=_db.counter: _c(_t, key)
 
     def get(self, key):
         return _db.get(self.t, key)
@@ -61,9 +62,6 @@ class _NativeBackend:
 
     def note_custom_id(self, type_name, id):
         return _db.note_custom_id(self.t, type_name, id)
-
-    def counter(self, key):
-        return _db.counter(self.t, key)
 
     def increment_count(self, type_name):
         return _db.increment_count(self.t, type_name)

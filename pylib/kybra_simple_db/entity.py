@@ -9,8 +9,12 @@ hooks, schema versions, identity map, the same exceptions and messages), with th
 - `instances()` reads only the key ranges of the class and its registered subclasses.
 """
 
+import weakref
+
+import _db
 from kybra_simple_logging import get_logger
 
+from . import context as _context_module
 from .constants import LEVEL_MAX_DEFAULT
 from .db_engine import Database
 
@@ -19,6 +23,94 @@ logger = get_logger(__name__)
 #: Every entity class defined so far, by full type name and by class name (latest wins).
 #: Used to resolve stored relations to classes that no instance has registered yet.
 _defined_classes = {}
+
+
+class _EntityContext(set):
+    """`Entity._context` (a set, as in 0.5.0): the entities touched so far, kept alive. Held by
+    identity, so adding an entity does not call its Python `__hash__`."""
+
+    def __init__(self):
+        super().__init__()
+        self._items = {}
+
+    def add(self, entity):
+        self._items[id(entity)] = entity
+
+    def discard(self, entity):
+        self._items.pop(id(entity), None)
+
+    def remove(self, entity):
+        del self._items[id(entity)]
+
+    def clear(self):
+        self._items.clear()
+
+    def __contains__(self, entity):
+        return id(entity) in self._items
+
+    def __iter__(self):
+        return iter(list(self._items.values()))
+
+    def __len__(self):
+        return len(self._items)
+
+
+#: Methods whose definitions decide whether a class can use the native fast paths: only the
+#: package's own (Entity, TimestampedMixin) keep its behaviour exactly known.
+_FAST_METHODS = ("serialize", "_save", "_persist", "__init__", "__setattr__", "__getattribute__",
+                 "_update_timestamps", "_restore_stored_state", "_alias_value", "check_ownership",
+                 "get_full_type_name", "__new__")
+
+
+def _schema(cls):
+    """`(fast, native_schema)` of an entity class, computed once (see `src/py/entity.rs`)."""
+    sc = cls.__dict__.get("_codexvm_schema")
+    if sc is not None:
+        return sc
+    from .mixins import TimestampedMixin
+    from .properties import Boolean, Float, Integer, ManyToMany, OneToMany, Property, Relation, String
+    from .system_time import SystemTime
+
+    fast = not hasattr(cls, "on_event")
+    for name in _FAST_METHODS:
+        for klass in cls.__mro__:
+            if name in klass.__dict__:
+                if klass not in (Entity, TimestampedMixin, object):
+                    fast = False
+                break
+    kinds = {String: 1, Integer: 2, Float: 3, Boolean: 4}
+    props, rels, where = [], [], {}
+    for klass in reversed(cls.__mro__):
+        for k, v in klass.__dict__.items():
+            if k.startswith("_"):
+                continue
+            if isinstance(v, Property):
+                kind = kinds.get(type(v), 0)
+                if kind == 0:
+                    fast = False
+                bounds = {1: ("min_length", "max_length"), 2: ("min_value", "max_value"), 3: ("min_value", "max_value")}
+                a, b = (getattr(v, n, None) for n in bounds.get(kind, ("", "")))
+                entry = (k, kind, v.default, a, b)
+                if k in where:
+                    props[where[k]] = entry
+                else:
+                    where[k] = len(props)
+                    props.append(entry)
+            elif isinstance(v, Relation):
+                rels = [r for r in rels if r[0] != k] + [(k, isinstance(v, (OneToMany, ManyToMany)))]
+    alias = getattr(cls, "__alias__", None) or None
+    native = (cls.get_full_type_name(), alias, cls.__version__, tuple(props), tuple(rels),
+              issubclass(cls, TimestampedMixin), _context_module, SystemTime, _StoredRefs)
+    sc = (fast and isinstance(alias, (str, type(None))), native)
+    type.__setattr__(cls, "_codexvm_schema", sc)
+    return sc
+
+
+def _register(db, cls, entity, type_name):
+    if db._entity_types.get(type_name) is not cls:
+        db.register_entity_type(cls, type_name)
+    db._entity_registry[(type_name, entity._id)] = weakref.ref(entity)
+    Entity._context.add(entity)
 
 
 class _StoredRefs:
@@ -34,7 +126,7 @@ class Entity:
     """Base class of database entities."""
 
     _entity_type = None
-    _context = set()
+    _context = _EntityContext()
     _do_not_save = False
     _hydrating = False
     __version__ = 1
@@ -46,8 +138,23 @@ class Entity:
         _defined_classes.setdefault(cls.__name__, cls)
 
     def __init__(self, **kwargs):
-        super().__init__() if hasattr(super(), "__init__") else None
         cls = self.__class__
+        fast, native = cls.__dict__.get("_codexvm_schema") or _schema(cls)
+        if fast and not kwargs.get("_loaded"):
+            db = Database._instance or Database.get_instance()
+            b = db._b
+            if b.native and db._db_audit is None:
+                sp = _db.savepoint()
+                try:
+                    done = _db.create(b.t, self, native, kwargs)
+                except BaseException:
+                    _db.rollback_to(sp)
+                    raise
+                _db.release(sp)
+                if done:
+                    _register(db, cls, self, native[0])
+                    return
+        super().__init__() if hasattr(super(), "__init__") else None
         self._type = cls.get_full_type_name()
         self._id = None if kwargs.get("_id") is None else kwargs["_id"]
         self._loaded = False if kwargs.get("_loaded") is None else kwargs["_loaded"]
@@ -182,11 +289,23 @@ class Entity:
     def load(cls, entity_id=None, level=LEVEL_MAX_DEFAULT):
         if level == 0 or not entity_id:
             return None
-        type_name = cls.get_full_type_name()
-        db = cls.db()
-        existing = db.get_entity(type_name, entity_id)
-        if existing is not None:
-            return existing
+        fast, native = cls.__dict__.get("_codexvm_schema") or _schema(cls)
+        type_name = native[0]
+        db = Database._instance or Database.get_instance()
+        ref = db._entity_registry.get((type_name, entity_id))
+        if ref is not None:
+            existing = ref()
+            if existing is not None:
+                return existing
+            del db._entity_registry[(type_name, entity_id)]
+        b = db._b
+        if fast and b.native:
+            entity = _db.hydrate(b.t, cls, native, str(entity_id))
+            if entity is None:
+                return None
+            if entity is not False:
+                _register(db, cls, entity, type_name)
+                return entity
         data = db._b.load(type_name, str(entity_id))
         if not data:
             return None
@@ -236,13 +355,11 @@ class Entity:
                 result.append(instance)
         return result
 
-    @classmethod
-    def count(cls):
-        return cls.db()._b.counter(f"_system@{cls.get_full_type_name()}_count")
+    #: `Cls.count()`: the live count of the class's type (native).
+    count = classmethod(_db.class_count)
 
-    @classmethod
-    def max_id(cls):
-        return cls.db()._b.counter(f"_system@{cls.get_full_type_name()}_id")
+    #: `Cls.max_id()`: the highest id handed out for the class's type (native).
+    max_id = classmethod(_db.class_max_id)
 
     @classmethod
     def load_some(cls, from_id, count=10):
@@ -489,3 +606,6 @@ class Entity:
                 theirs.remove(self)
         self._save()
         other._save()
+
+
+_db.bind(_schema, Database)

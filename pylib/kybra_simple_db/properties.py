@@ -4,6 +4,9 @@
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+import _db
+
+from .db_engine import Database
 from .entity import Entity
 
 PROPERTY_STORAGE_PREFIX = "prop"
@@ -27,6 +30,14 @@ class Property:
         return obj.__dict__.get(f"_{PROPERTY_STORAGE_PREFIX}_{self.name}", self.default)
 
     def __set__(self, obj, value):
+        sc = obj.__class__.__dict__.get("_codexvm_schema")
+        if sc is not None and sc[0]:
+            d = obj.__dict__
+            if d.get("_loaded") is True and not d.get("_do_not_save") and not d.get("_hydrating"):
+                db = Database._instance
+                if db is not None and db._b.native and db._db_audit is None:
+                    _db.set_property(db._b.t, obj, sc[1], self.name, value)
+                    return
         from .constants import ACTION_CREATE, ACTION_MODIFY
         from .hooks import call_entity_hook
 
@@ -75,6 +86,8 @@ class String(Property):
     """Text, with optional length bounds (inclusive)."""
 
     def __init__(self, min_length=None, max_length=None, default=None):
+        self.min_length, self.max_length = min_length, max_length
+
         def validator(value):
             return (min_length is None or len(value) >= min_length) and (max_length is None or len(value) <= max_length)
 
@@ -85,6 +98,7 @@ class Integer(Property):
     """An int (bool is accepted, as in Python), with optional bounds (inclusive)."""
 
     def __init__(self, min_value=None, max_value=None, default=None):
+        self.min_value, self.max_value = min_value, max_value
         super().__init__(name="", type=int, default=default, validator=_bounds(min_value, max_value))
 
 
@@ -92,6 +106,7 @@ class Float(Property):
     """A float (ints are refused, as in 0.5.0), with optional bounds (inclusive)."""
 
     def __init__(self, min_value=None, max_value=None, default=None):
+        self.min_value, self.max_value = min_value, max_value
         super().__init__(name="", type=float, default=default, validator=_bounds(min_value, max_value))
 
 

@@ -1,5 +1,7 @@
 //! Layer 7: the native command-line runner.
 
+pub mod bench;
+mod canister_bench;
 pub mod pytest;
 mod run;
 mod state;
@@ -26,6 +28,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run Python test files (pytest / unittest style), each test on a fresh store.
     Test(pytest::TestArgs),
+    /// Benchmarks (tables for the README).
+    Bench(bench::BenchArgs),
 }
 
 /// Options shared by commands that open the store.
@@ -48,5 +52,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run::main(args),
         Command::Test(args) => pytest::main(args),
+        Command::Bench(args) => bench::main(args),
     }
 }

@@ -59,6 +59,39 @@ pub fn dumps_with_version(vm: &VirtualMachine, data: &PyObject, version: &PyObje
     Ok(w.finish())
 }
 
+/// JSON of an ordered list of `(key, value)` pairs, with `"__version__": version` appended
+/// (or written in place, if a `__version__` key is already there), as kybra_simple_db persists.
+pub fn dumps_entries(vm: &VirtualMachine, entries: &[(String, PyObjectRef)], version: Option<&PyObject>) -> PyResult<String> {
+    let mut w = Writer::new();
+    let mut stack = Vec::new();
+    w.open_object();
+    let mut wrote_version = false;
+    for (i, (k, v)) in entries.iter().enumerate() {
+        if i > 0 {
+            w.comma();
+        }
+        w.str(k);
+        w.colon();
+        match version {
+            Some(ver) if k == "__version__" => {
+                wrote_version = true;
+                write_value(vm, ver, &mut w, &mut stack)?;
+            }
+            _ => write_value(vm, v, &mut w, &mut stack)?,
+        }
+    }
+    if let (Some(ver), false) = (version, wrote_version) {
+        if !entries.is_empty() {
+            w.comma();
+        }
+        w.str("__version__");
+        w.colon();
+        write_value(vm, ver, &mut w, &mut stack)?;
+    }
+    w.close_object();
+    Ok(w.finish())
+}
+
 fn float_text(f: f64) -> String {
     let mut w = Writer::new();
     w.float(f);

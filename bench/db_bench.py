@@ -1,0 +1,82 @@
+"""kybra_simple_db operation benchmark, run unchanged under CPython with the real package
+(0.5.0) and under codexvm. The caller provides `clock()` (a monotonic counter: nanoseconds, or
+instructions in the canister), `N` (entities) and `OPS` (which operations to run); the result is
+`{op: [count, total]}` in `result` (cost per op = total / count).
+"""
+from kybra_simple_db import Database, Entity, Integer, String
+
+
+class BenchUser(Entity):
+    __alias__ = "name"
+    name = String()
+    age = Integer()
+
+
+results = {}
+db = Database.get_instance()
+START = globals().get("START", 0)  # first entity of this batch (the canister runs batches)
+
+
+def measure(op, count, fn):
+    start = clock()
+    fn()
+    results[op] = [count, clock() - start]
+
+
+def create():
+    for i in range(START, START + N):
+        BenchUser(name="user%05d" % i, age=i % 90)
+
+
+def property_set():
+    for i in range(START + 1, START + N + 1):
+        BenchUser[str(i)].age = 42
+
+
+def load_by_id():
+    db.clear_registry()
+    for i in range(START + 1, START + N + 1):
+        BenchUser.load(str(i))
+
+
+def load_by_alias():
+    db.clear_registry()
+    for i in range(START, START + N):
+        BenchUser["user%05d" % i]
+
+
+def count():
+    for _ in range(1000):
+        BenchUser.count()
+
+
+def instances():
+    db.clear_registry()
+    assert len(list(BenchUser.instances())) == N
+
+
+def load_some():
+    db.clear_registry()
+    for start in range(START + 1, START + N + 1, 100):
+        BenchUser.load_some(start, 100)
+
+
+def delete():
+    for i in range(START + 1, START + N + 1):
+        BenchUser[str(i)].delete()
+
+
+PLAN = [
+    ("create", N, create),
+    ("property set", N, property_set),
+    ("load by id", N, load_by_id),
+    ("load by alias", N, load_by_alias),
+    ("count()", 1000, count),
+    ("instances() of N", 1, instances),
+    ("load_some(100)", N // 100, load_some),
+    ("delete", N, delete),
+]
+for op, n, fn in PLAN:
+    if op in OPS:
+        measure(op, n, fn)
+result = results

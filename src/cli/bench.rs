@@ -1,0 +1,165 @@
+//! `codexvm bench db`: kybra_simple_db operation costs, codexvm natively side by side with
+//! CPython 3.11 running the real kybra_simple_db 0.5.0 on the same script, in one run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Args, Subcommand};
+
+use crate::py::{self, Codex, RunOptions, Runtime};
+use crate::store::{self, FileMemory, Store};
+
+/// The benchmark script (runs unchanged under both interpreters).
+pub const DB_BENCH: &str = include_str!("../../bench/db_bench.py");
+
+/// Operations of the table, in order.
+pub const OPS: &[&str] =
+    &["create", "property set", "load by id", "load by alias", "count()", "instances() of N", "load_some(100)", "delete"];
+
+/// `codexvm bench ...`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchWhat {
+    /// kybra_simple_db operations: codexvm vs CPython + kybra_simple_db 0.5.0.
+    Db(DbArgs),
+}
+
+/// Arguments of `codexvm bench db`.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Entities in the table (instances() is measured at this size).
+    #[arg(long, default_value_t = 10_000)]
+    pub n: usize,
+    /// Python interpreter with kybra-simple-db 0.5.0 installed (default: target/py-venv, set up
+    /// by scripts/setup-python).
+    #[arg(long)]
+    pub cpython: Option<PathBuf>,
+}
+
+/// `{op: (count, total ns)}`.
+pub type Timings = BTreeMap<String, (u64, u64)>;
+
+fn parse(json: &str) -> Result<Timings, String> {
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("bad result {json:?}: {e}"))?;
+    let obj = v.as_object().ok_or("result is not an object")?;
+    Ok(obj
+        .iter()
+        .map(|(k, v)| (k.clone(), (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0) as u64)))
+        .collect())
+}
+
+fn ops_literal() -> String {
+    format!("[{}]", OPS.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(", "))
+}
+
+/// Runs the script in codexvm natively (on an in-memory store), timing with the wall clock.
+pub fn run_codexvm(n: usize) -> Result<Timings, String> {
+    store::global::install(Store::open(FileMemory::in_memory()));
+    let rt = Runtime::get().map_err(|e| e.to_string())?;
+    store::global::with(|s| s.begin()).map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    let source = format!("import _ic\nclock = _ic.time\nN = {n}\nOPS = {}\n{DB_BENCH}", ops_literal());
+    let out = py::exec::run(rt, Codex { source: &source, filename: "bench/db_bench.py" }, &RunOptions::default(), &|_, _| Ok(()));
+    let _ = store::global::with(|s| s.rollback());
+    parse(&out.result.map_err(|e| e.traceback)?)
+}
+
+/// Runs the script under CPython with the real package.
+pub fn run_cpython(python: &Path, n: usize) -> Result<Timings, String> {
+    let driver = format!(
+        "import contextlib, io, json, time\n\
+         with contextlib.redirect_stdout(io.StringIO()):\n    import kybra_simple_db\n\
+         from kybra_simple_db import Database, MemoryStorage\n\
+         Database._instance = None\nDatabase.init(audit_enabled=False, db_storage=MemoryStorage())\n\
+         g = {{'__name__': 'codex', 'clock': time.perf_counter_ns, 'N': {n}, 'OPS': {ops}}}\n\
+         with contextlib.redirect_stdout(io.StringIO()):\n    exec(compile({src:?}, 'bench/db_bench.py', 'exec'), g)\n\
+         print(json.dumps(g['result']))\n",
+        ops = ops_literal(),
+        src = DB_BENCH,
+    );
+    let out = Command::new(python).arg("-c").arg(driver).output().map_err(|e| format!("{}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    parse(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn per_second((count, ns): (u64, u64)) -> f64 {
+    if ns == 0 { f64::INFINITY } else { count as f64 * 1e9 / ns as f64 }
+}
+
+fn fmt_rate(r: f64) -> String {
+    if r >= 1e6 {
+        format!("{:.2} M", r / 1e6)
+    } else if r >= 1e3 {
+        format!("{:.1} k", r / 1e3)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// The table: one row per operation.
+pub fn table(n: usize, ours: &Timings, cpython: Option<&Timings>, canister: Option<&Timings>) -> String {
+    let mut t = String::new();
+    t.push_str(&format!("kybra_simple_db operations, {n} entities (ops/s natively; ratio = codexvm / CPython)\n\n"));
+    t.push_str("| operation | codexvm ops/s | CPython 3.11 + kybra_simple_db 0.5.0 ops/s | ratio | canister instructions/op |\n");
+    t.push_str("|---|---:|---:|---:|---:|\n");
+    for op in OPS {
+        let name = op.replace(" of N", &format!(" of {n}"));
+        let ours_rate = ours.get(*op).map(|x| per_second(*x));
+        let theirs = cpython.and_then(|c| c.get(*op)).map(|x| per_second(*x));
+        let ratio = match (ours_rate, theirs) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
+            _ => "-".into(),
+        };
+        let ins = canister
+            .and_then(|c| c.get(*op))
+            .map(|(c, total)| format!("{}", total / (*c).max(1)))
+            .unwrap_or_else(|| "-".into());
+        t.push_str(&format!(
+            "| {name} | {} | {} | {ratio} | {ins} |\n",
+            ours_rate.map(fmt_rate).unwrap_or_else(|| "-".into()),
+            theirs.map(fmt_rate).unwrap_or_else(|| "-".into()),
+        ));
+    }
+    t
+}
+
+fn default_cpython() -> PathBuf {
+    let venv = PathBuf::from("target/py-venv/bin/python");
+    if !venv.exists() && Path::new("scripts/setup-python").exists() {
+        let _ = Command::new("scripts/setup-python").status();
+    }
+    venv
+}
+
+/// Entry point of `codexvm bench`.
+pub fn main(args: BenchArgs) -> ExitCode {
+    match args.what {
+        BenchWhat::Db(a) => {
+            let ours = match run_codexvm(a.n) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("codexvm bench: codexvm run failed:\n{e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let python = a.cpython.clone().unwrap_or_else(default_cpython);
+            let cpython = match run_cpython(&python, a.n) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    eprintln!("codexvm bench: CPython column skipped: {e}");
+                    None
+                }
+            };
+            let canister = super::canister_bench::run(a.n).map_err(|e| eprintln!("codexvm bench: canister column skipped: {e}")).ok();
+            print!("{}", table(a.n, &ours, cpython.as_ref(), canister.as_ref()));
+            ExitCode::SUCCESS
+        }
+    }
+}
