@@ -2,6 +2,7 @@
 
 pub mod bench;
 mod canister_bench;
+pub mod db;
 pub mod pytest;
 mod run;
 mod state;
@@ -30,6 +31,8 @@ enum Command {
     Test(pytest::TestArgs),
     /// Benchmarks (tables for the README).
     Bench(bench::BenchArgs),
+    /// Export or import the kybra_simple_db database as JSON.
+    Db(db::DbArgs),
 }
 
 /// Options shared by commands that open the store.
@@ -53,5 +56,6 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Test(args) => pytest::main(args),
         Command::Bench(args) => bench::main(args),
+        Command::Db(args) => db::main(args),
     }
 }

@@ -67,6 +67,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    #[cfg(not(target_arch = "wasm32"))]
     fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io { path: path.to_path_buf(), source }
     }

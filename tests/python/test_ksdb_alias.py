@@ -125,3 +125,8 @@ def test_dump_json_lists_alias_index_as_pseudo_type(db, alice):
         "Person": {"1": {"_type": "Person", "_id": "1", "name": "alice", "age": 30, "__version__": 1}},
         "Person_alias": {"alice": "1"},
     }
+
+
+def test_tuple_key_is_not_supported_in_050(alice):
+    # `Cls["field", value]` arrived in 0.5.1
+    assert Person["name", "alice"] is None

@@ -7,7 +7,7 @@ import json
 import time
 import unittest
 
-from kybra_simple_db import Database, Entity, Float, MemoryStorage, String
+from kybra_simple_db import Database, Entity, Float, MemoryStorage, String, SystemTime
 
 
 class State(Entity):
@@ -265,6 +265,23 @@ class AuditTests(unittest.TestCase):
         self.db.clear()
         self.assertEqual(self.db.get_audit(), {})
         self.assertEqual(self.db._db_audit.get("_max_id"), "0")
+
+    def test_get_instance_creates_an_audited_memory_database(self):
+        Database._instance = None
+        db = Database.get_instance()
+        self.assertIs(Database.get_instance(), db)
+        self.assertTrue(db._audit_enabled)
+        self.assertIsInstance(db._db_audit, MemoryStorage)
+        self.assertIsInstance(db._db_storage, MemoryStorage)
+
+    def test_audit_timestamps_ignore_system_time(self):
+        clock = SystemTime.get_instance()
+        clock.set_time(5)
+        try:
+            self.db.save("P", "1", {})
+        finally:
+            clock.clear_time()
+        self.assertGreater(self.db.get_audit()["0"][1], 1_600_000_000_000)
 
     def test_audit_disabled(self):
         Database._instance = None

@@ -1,6 +1,7 @@
 """codexvm's deliberate deviations from kybra_simple_db 0.5.0 (fixes of data-losing behaviour).
 
-Every test marked `deviation` asserts behaviour that differs from 0.5.0 on purpose:
+Every test marked `deviation` asserts behaviour that differs from 0.5.0 on purpose (unmarked tests
+here pin the parts that 0.5.0 shares); tests skipped with "BUG:" describe defects of our fixes:
  (1) constructing an entity is all-or-nothing;
  (2) a cold load writes nothing (unless a schema migration happened), keeps the relations
      (resolved lazily from the stored ids) and keeps the stored timestamps/creator/owner;
@@ -19,6 +20,7 @@ from kybra_simple_db import (
     Database,
     Entity,
     Integer,
+    ManyToMany,
     ManyToOne,
     OneToMany,
     OneToOne,
@@ -142,6 +144,47 @@ def test_oversized_value_leaves_nothing(db):
     assert_empty(db, Child)
 
 
+@deviation
+def test_failed_relation_kwarg_leaves_nothing_on_either_side(db):
+    p = Parent(name="mum")
+    before = db.raw_dump_json()
+    with pytest.raises(ValueError, match="No entity of types Parent found with ID or name 'ghost'"):
+        Child(name="c", parent="ghost")
+    assert db.raw_dump_json() == before
+    assert Child.count() == 0 and Child.max_id() == 0
+    c = Child(name="d", parent=p)
+    assert c._id == "1"
+    assert [x.name for x in p.children] == ["d"]
+    assert db.load("Parent", "1")["children"] == ["1"]
+
+
+class Mum(Entity):
+    name = String()
+    kids = OneToMany("Kid", "parent")
+
+
+class Kid(Entity):
+    name = String()
+    parent = ManyToOne("Mum", "kids")
+    age = Integer(max_value=5)
+
+
+@deviation
+@pytest.mark.skip(reason="BUG: a construction that fails after linking a relation leaves the link on the "
+                         "other entity in memory; its next save stores the rolled-back id, which the "
+                         "reused id counter then hands to an unrelated new entity")
+def test_failed_construction_leaves_no_link_on_the_other_side(db):
+    p = Mum(name="mum")
+    with pytest.raises(ValueError, match="Invalid value for age: 99"):
+        Kid(name="ghost", parent=p, age=99)
+    assert list(p.kids) == []
+    p.name = "mother"
+    assert "kids" not in db.load("Mum", "1")
+    k = Kid(name="real")
+    assert k.parent is None
+    assert list(p.kids) == []
+
+
 # ---------------------------------------------------------------- (2) cold loads
 
 def build_family():
@@ -197,7 +240,7 @@ def test_cold_load_keeps_relations(db):
     assert [c.name for c in p.children] == ["c1", "c2"]
     c1 = Child["1"]
     assert c1.parent is p
-    assert p.children.__iter__().__next__() is c1
+    assert next(iter(p.children)) is c1
 
 
 @deviation
@@ -235,6 +278,71 @@ def test_cold_load_of_a_referrer_to_a_deleted_entity_does_not_raise(db):
     assert [c.name for c in p2.children] == ["c2"]
 
 
+class Apple(Entity):
+    name = String()
+    boxes = ManyToMany("Box", "items")
+
+
+class Pear(Entity):
+    name = String()
+    boxes = ManyToMany("Box", "items")
+
+
+class Box(Entity):
+    name = String()
+    items = ManyToMany(["Apple", "Pear"], "boxes")
+
+
+@deviation
+@pytest.mark.skip(reason="BUG: a cold-loaded relation with several target types resolves a stored id to the "
+                         "first declared type that has that id, not to the entity that links back")
+def test_cold_loaded_multi_type_relation_resolves_the_linked_entity(db):
+    Apple(name="apple")
+    pear = Pear(name="pear")
+    box = Box(name="box")
+    box.items.add(pear)
+    assert db.load("Box", "1")["items"] == ["1"]
+    db.clear_registry()
+    b = Box.load("1")
+    assert [(x._type, x.name) for x in b.items] == [("Pear", "pear")]
+
+
+@pytest.mark.skip(reason="BUG: a cold-loaded relation resolves a dangling stored id through the alias index, "
+                         "linking an unrelated entity whose alias value equals the id")
+def test_cold_loaded_dangling_id_does_not_resolve_through_alias(db):
+    class Owner(Entity):
+        name = String()
+        tags = OneToMany("Label", "owner")
+
+    class Label(Entity):
+        __alias__ = "text"
+        text = String()
+        owner = ManyToOne("Owner", "tags")
+
+    o = Owner(name="o")
+    first = Label(text="first")
+    o.tags.add(first)
+    first.delete()
+    Label(text="1")  # id 2, alias "1"
+    db.clear_registry()
+    assert list(Owner.load("1").tags) == []
+
+
+@deviation
+def test_cold_loaded_child_can_be_reparented(db):
+    p1, p2 = Parent(name="p1"), Parent(name="p2")
+    c = Child(name="c")
+    c.parent = p1
+    db.clear_registry()
+    c = Child.load("1")
+    c.parent = Parent["p2"]
+    assert "children" not in db.load("Parent", "1")
+    assert db.load("Parent", "2")["children"] == ["1"]
+    assert db.load("Child", "1")["parent"] == "2"
+    assert [x.name for x in Parent["p2"].children] == ["c"]
+    assert list(Parent["p1"].children) == []
+
+
 @deviation
 def test_cold_load_keeps_owner_creator_and_timestamps(db):
     clock = SystemTime.get_instance()
@@ -260,7 +368,7 @@ def test_cold_load_keeps_owner_creator_and_timestamps(db):
     assert after["timestamp_updated"] == SystemTime.format_timestamp(1_800_000_000_000)
     assert list(after)[:7] == ["timestamp_created", "timestamp_updated", "creator", "updater", "owner", "_type",
                                "_id"]
-    assert "_owner" not in d.__dict__ or d._owner == "alice"
+    # the stored mixin keys are not turned into plain attributes
     assert not any(k in d.__dict__ for k in ("creator", "owner", "timestamp_created"))
 
 
@@ -379,6 +487,7 @@ def test_permission_error_restores_unset_value(db):
         with pytest.raises(PermissionError):
             d.title = "bob was here"
     assert d.title is None
+    assert "_prop_title" not in d.__dict__
 
 
 @deviation
@@ -391,3 +500,14 @@ def test_oversized_value_on_assignment_restores_value(db):
     assert db.raw_dump_json() == before
     c.name = "fine"
     assert db.load("Child", "1")["name"] == "fine"
+
+
+@deviation
+def test_oversized_alias_on_assignment_restores_value(db):
+    p = P(name="short")
+    before = db.raw_dump_json()
+    with pytest.raises(Exception):
+        p.name = "n" * 120
+    assert p.name == "short"
+    assert db.raw_dump_json() == before
+    assert P["short"] is p

@@ -34,6 +34,18 @@ class Other(Entity):
     name = String()
 
 
+class Zebra(Entity):
+    name = String()
+
+
+class Ant(Zebra):
+    pass
+
+
+class Mole(Zebra):
+    pass
+
+
 def raw(db, key):
     return db._db_storage.get(key)
 
@@ -203,6 +215,11 @@ class InstancesInheritanceTests(unittest.TestCase):
         d = Dog(name="rex")
         self.assertEqual(Dog.instances(), [d])
 
+    def test_mixed_types_come_back_in_storage_key_order(self):
+        Zebra(name="z1"), Ant(name="a1"), Mole(name="m1"), Zebra(name="z2"), Ant(name="a2")
+        self.assertEqual([(e._type, e._id) for e in Zebra.instances()],
+                         [("Ant", "1"), ("Ant", "2"), ("Mole", "1"), ("Zebra", "1"), ("Zebra", "2")])
+
     def test_subclass_has_its_own_counter_and_fields(self):
         Animal(name="a")
         d = Dog(name="rex", breed="lab")
@@ -293,6 +310,46 @@ class InstanceDictTests(unittest.TestCase):
         self.assertEqual(i.__eq__("1"), NotImplemented)
 
 
+class MiscEntityTests(unittest.TestCase):
+    def test_assignment_after_delete_stores_the_record_again_without_counting(self):
+        db = Database.get_instance()
+        i = Item(name="a")
+        i.delete()
+        i.name = "back"
+        self.assertEqual(db.load("Item", "1")["name"], "back")
+        self.assertEqual(Item.count(), 0)
+        self.assertEqual(Item.max_id(), 1)
+
+    def test_do_not_save_flag_defers_persistence(self):
+        db = Database.get_instance()
+        i = Item(name="a")
+        i._do_not_save = True
+        i.name = "memory only"
+        self.assertEqual(db.load("Item", "1")["name"], "a")
+        self.assertEqual(i.name, "memory only")
+        i._do_not_save = False
+        i._save()
+        self.assertEqual(db.load("Item", "1")["name"], "memory only")
+
+    def test_counters_written_as_json_numbers_are_read(self):
+        db = Database.get_instance()
+        db.save("_system", "Item_count", 5)
+        db.save("_system", "Item_id", 9)
+        self.assertEqual((Item.count(), Item.max_id()), (5, 9))
+        self.assertEqual(Item(name="n")._id, "10")
+        self.assertEqual(raw(db, "_system@Item_id"), '"10"')
+        self.assertEqual(raw(db, "_system@Item_count"), '"6"')
+
+    def test_context_keeps_entities_alive_for_the_identity_map(self):
+        import gc
+
+        i = Item(name="a")
+        ident = id(i)
+        del i
+        gc.collect()
+        self.assertEqual(id(Item["1"]), ident)
+
+
 @pytest.mark.skip(reason="BUG: an int _id is written to the id counter as a JSON string "
                          "('\"5\"') instead of the JSON number 5 that 0.5.0 stores")
 def test_int_custom_id_is_kept_as_int():
@@ -302,3 +359,34 @@ def test_int_custom_id_is_kept_as_int():
     assert Item.max_id() == 5
     assert json.loads(raw(db, "Item@5"))["_id"] == 5
     assert raw(db, "_system@Item_id") == "5"
+
+
+@pytest.mark.skip(reason="BUG: constructing with _loaded=True and an _id (outside load()) persists nothing; "
+                         "0.5.0 stores the record and its alias (without counting it)")
+def test_explicit_loaded_construction_is_stored_without_counting():
+    db = Database.get_instance()
+    i = Item(name="imported", _id="7", _loaded=True)
+    assert db.load("Item", "7") == {"_type": "Item", "_id": "7", "name": "imported", "qty": None, "__version__": 1}
+    assert Item.count() == 0
+    assert Item.max_id() == 7
+    assert Item["7"] is i
+
+
+@pytest.mark.skip(reason="BUG: __alias__, __version__ and __namespace__ changed on a class after its first use "
+                         "are ignored (the class's cached fast-path schema is not invalidated)")
+def test_class_attributes_changed_after_first_use_take_effect():
+    db = Database.get_instance()
+
+    class Late(Entity):
+        name = String()
+
+    Late(name="a")
+    Late.__alias__ = "name"
+    Late.__version__ = 2
+    b = Late(name="b")
+    assert Late["b"] is b
+    assert db.load("Late", "2")["__version__"] == 2
+    Late.__namespace__ = "ns"
+    c = Late(name="c")
+    assert c._type == "ns::Late"
+    assert db.load("ns::Late", "1")["name"] == "c"

@@ -117,6 +117,12 @@ def test_non_namespaced_class_takes_its_bare_name(db):
     assert db._entity_types["Account"] is Plain
 
 
+def test_instances_registers_the_class(db):
+    assert "store::Product" not in db._entity_types
+    assert Product.instances() == []
+    assert db._entity_types["store::Product"] is Product
+
+
 def test_register_entity_type_explicitly(db):
     db.register_entity_type(Student)
     assert db._entity_types["Student"] is Student
@@ -196,3 +202,18 @@ def test_namespaced_instances(db):
     B(owner="z")
     assert A.instances() == [a1, a2]
     assert [x.owner for x in B.instances()] == ["z"]
+
+
+def test_reinit_on_the_same_storage_like_an_upgrade(db):
+    NamespacedPerson(name="Alice")
+    before = db.raw_dump_json()
+    storage = db._db_storage
+    Database._instance = None
+    db2 = Database.init(db_storage=storage)
+    assert db2.raw_dump_json() == before
+    assert len(NamespacedPerson.instances()) == 1
+    bob = NamespacedPerson(name="Bob")
+    assert bob._id == "2"
+    assert NamespacedPerson["1"].name == "Alice"
+    assert NamespacedPerson["2"].name == "Bob"
+    assert NamespacedPerson["Alice"]._id == "1"

@@ -121,6 +121,16 @@ class OneToOneTests(RelationTestCase):
         self.assertEqual(Human.spouse.reverse_name, "spouse")
         self.assertEqual(self.stored("Human", "2")["spouse"], "1")
 
+    def test_reassigning_the_same_partner_keeps_the_link(self):
+        p = Person(name="alice")
+        pr = Profile(bio="b")
+        p.profile = pr
+        p.profile = pr
+        self.assertIs(p.profile, pr)
+        self.assertIs(pr.person, p)
+        self.assertEqual(self.stored("Person", "1")["profile"], "1")
+        self.assertEqual(self.stored("Profile", "1")["person"], "1")
+
 
 class OneToManyTests(RelationTestCase):
     def test_assign_list_links_both_sides(self):
@@ -382,3 +392,36 @@ class LowLevelRelationTests(RelationTestCase):
         self.assertEqual(Person.pets.entity_types, "Pet")
         self.assertEqual(Box.items.entity_types, ["Apple", "Pear"])
         self.assertEqual(p.serialize(), {"_type": "Person", "_id": "1", "name": "alice"})
+
+
+class ConstructorAndMixedTests(RelationTestCase):
+    def test_relations_given_to_the_constructor(self):
+        p = Person(name="alice")
+        x = Pet(name="x", owner=p)
+        y = Pet(name="y", owner="alice")
+        self.assertEqual([q.name for q in p.pets], ["x", "y"])
+        self.assertIs(y.owner, p)
+        self.assertEqual(self.stored("Person", "1")["pets"], ["1", "2"])
+        self.assertEqual(self.stored("Pet", "2")["owner"], "1")
+        self.assertEqual(x._id, "1")
+
+    def test_mixed_list_of_entities_ids_and_aliases(self):
+        p = Person(name="alice")
+        c1 = Club(title="a")
+        Club(title="b"), Club(title="c")
+        p.clubs = [c1, "2", "c"]
+        self.assertEqual(sorted(c.title for c in p.clubs), ["a", "b", "c"])
+        self.assertEqual(sorted(self.stored("Person", "1")["clubs"]), ["1", "2", "3"])
+
+    def test_duplicates_in_assigned_list_are_linked_once(self):
+        p = Person(name="alice")
+        x = Pet(name="x")
+        p.pets = [x, x]
+        self.assertEqual(len(p.pets), 1)
+        self.assertEqual(self.stored("Person", "1")["pets"], ["1"])
+
+    def test_find_by_relation_reference(self):
+        p = Person(name="alice")
+        Pet(name="x", owner=p)
+        Pet(name="y")
+        self.assertEqual([e.name for e in Pet.find({"owner": "1"})], ["x"])

@@ -15,6 +15,7 @@ from kybra_simple_db import (
     OneToMany,
     OneToOne,
     String,
+    TimestampedMixin,
 )
 
 
@@ -256,3 +257,33 @@ def test_round_trip_through_serialize_and_deserialize(db, family):
     assert sorted(c.name for c in p2.children) == ["c1", "c3"]
     assert p2.favorite_child.name == "c1"
     assert Child["3"].parent is p2
+
+
+def test_deserialize_update_rejected_by_hook_changes_nothing(db):
+    class Guarded(Entity):
+        n = Integer()
+
+        @staticmethod
+        def on_event(entity, field_name, old_value, new_value, action):
+            return new_value != 13
+
+    Guarded(n=1)
+    before = db.raw_dump_json()
+    with pytest.raises(ValueError, match="^Hook rejected change to n$"):
+        Guarded.deserialize({"_type": "Guarded", "_id": "1", "n": 13})
+    assert db.raw_dump_json() == before
+
+
+def test_deserialize_of_timestamped_data_keeps_given_keys_as_plain_attributes(db):
+    class Stamped(Entity, TimestampedMixin):
+        title = String()
+
+    with db.as_user("alice"):
+        d = Stamped.deserialize({"_type": "Stamped", "title": "x", "timestamp_created": "2020-01-01 00:00:00.000",
+                                 "owner": "zed", "creator": "zed"})
+    stored = db.load("Stamped", "1")
+    assert d._owner == "alice"
+    assert d.__dict__["owner"] == "zed"
+    assert (stored["owner"], stored["creator"], stored["updater"]) == ("zed", "zed", "alice")
+    assert stored["timestamp_created"] == "2020-01-01 00:00:00.000"
+    assert list(stored)[:5] == ["timestamp_created", "timestamp_updated", "creator", "updater", "owner"]
