@@ -4,6 +4,8 @@ import json
 import linecache
 import traceback
 
+import _db
+
 import kybra_simple_db
 from kybra_simple_db import context, entity as _entity
 from kybra_simple_db.db_engine import Database
@@ -17,6 +19,7 @@ _BOOT_CLASSES = dict(_entity._defined_classes)
 def begin_execution():
     """Gives the next execution a fresh database view: the default store, an empty identity map,
     caller "system", the real clock, and no entity classes left over from earlier codexes."""
+    _db.reset()
     Database._instance = None
     Database.init(audit_enabled=False, db_storage=DefaultStorage())
     kybra_simple_db.Entity._context.clear()

@@ -3,10 +3,16 @@
 Behaves as kybra_simple_db 0.5.0 (ids, aliases, save-on-assignment, relations on both sides,
 hooks, schema versions, identity map, the same exceptions and messages), with these fixes:
 
-- constructing an entity is all-or-nothing: if it fails, no id, count or record is left behind;
+- constructing an entity is all-or-nothing: if it fails, no id, count, record or relation link
+  is left behind;
 - loading does not write (except to persist a schema migration), keeps the entity's relations
   (resolved lazily from the stored ids) and keeps its stored times and owner;
-- `instances()` reads only the key ranges of the class and its registered subclasses.
+- `instances()` reads only the key ranges of the class and its subclasses;
+- stored relations resolve to classes that are defined, even if no instance registered them.
+
+Classes whose behaviour is the package's own (no hooks, no overridden persistence methods, only
+the built-in property types) are constructed, loaded and saved by the native engine
+(`src/py/entity.rs`) in one call; the Python code below is the reference path for everything.
 """
 
 import weakref
@@ -23,6 +29,9 @@ logger = get_logger(__name__)
 #: Every entity class defined so far, by full type name and by class name (latest wins).
 #: Used to resolve stored relations to classes that no instance has registered yet.
 _defined_classes = {}
+
+#: The class whose next construction is a load (set by `Entity.load`, consumed by `__init__`).
+_hydrate_next = [None]
 
 
 class _EntityContext(set):
@@ -63,7 +72,8 @@ _FAST_METHODS = ("serialize", "_save", "_persist", "__init__", "__setattr__", "_
 
 
 def _schema(cls):
-    """`(fast, native_schema)` of an entity class, computed once (see `src/py/entity.rs`)."""
+    """`(fast, native_schema)` of an entity class, computed once (see `src/py/entity.rs`) and
+    dropped whenever the class or one of its bases is changed."""
     sc = cls.__dict__.get("_codexvm_schema")
     if sc is not None:
         return sc
@@ -79,6 +89,7 @@ def _schema(cls):
                     fast = False
                 break
     kinds = {String: 1, Integer: 2, Float: 3, Boolean: 4}
+    bounds = {1: ("min_length", "max_length"), 2: ("min_value", "max_value"), 3: ("min_value", "max_value")}
     props, rels, where = [], [], {}
     for klass in reversed(cls.__mro__):
         for k, v in klass.__dict__.items():
@@ -88,7 +99,6 @@ def _schema(cls):
                 kind = kinds.get(type(v), 0)
                 if kind == 0:
                     fast = False
-                bounds = {1: ("min_length", "max_length"), 2: ("min_value", "max_value"), 3: ("min_value", "max_value")}
                 a, b = (getattr(v, n, None) for n in bounds.get(kind, ("", "")))
                 entry = (k, kind, v.default, a, b)
                 if k in where:
@@ -106,11 +116,29 @@ def _schema(cls):
     return sc
 
 
-def _register(db, cls, entity, type_name):
-    if db._entity_types.get(type_name) is not cls:
-        db.register_entity_type(cls, type_name)
-    db._entity_registry[(type_name, entity._id)] = weakref.ref(entity)
-    Entity._context.add(entity)
+def _forget_schemas(cls):
+    """Drops the cached schema of `cls` and of all its subclasses."""
+    stack = [cls]
+    while stack:
+        c = stack.pop()
+        if "_codexvm_schema" in c.__dict__:
+            type.__delattr__(c, "_codexvm_schema")
+        stack.extend(type.__subclasses__(c))
+
+
+class _EntityType(type):
+    """Metaclass of `Entity`: a change to a class attribute (a hook added, a property replaced,
+    `__alias__` changed, ...) invalidates the cached schemas, so the change takes effect."""
+
+    def __setattr__(cls, name, value):
+        type.__setattr__(cls, name, value)
+        if name != "_codexvm_schema":
+            _forget_schemas(cls)
+
+    def __delattr__(cls, name):
+        type.__delattr__(cls, name)
+        if name != "_codexvm_schema":
+            _forget_schemas(cls)
 
 
 class _StoredRefs:
@@ -122,7 +150,7 @@ class _StoredRefs:
         self.ids = list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-class Entity:
+class Entity(metaclass=_EntityType):
     """Base class of database entities."""
 
     _entity_type = None
@@ -138,44 +166,36 @@ class Entity:
         _defined_classes.setdefault(cls.__name__, cls)
 
     def __init__(self, **kwargs):
+        if _db.construct(self, kwargs):
+            return
         cls = self.__class__
-        fast, native = cls.__dict__.get("_codexvm_schema") or _schema(cls)
-        if fast and not kwargs.get("_loaded"):
-            db = Database._instance or Database.get_instance()
-            b = db._b
-            if b.native and db._db_audit is None:
-                sp = _db.savepoint()
-                try:
-                    done = _db.create(b.t, self, native, kwargs)
-                except BaseException:
-                    _db.rollback_to(sp)
-                    raise
-                _db.release(sp)
-                if done:
-                    _register(db, cls, self, native[0])
-                    return
+        hydrating = _hydrate_next[0] is cls and kwargs.get("_loaded") is True and kwargs.get("_id") is not None
+        _hydrate_next[0] = None
         super().__init__() if hasattr(super(), "__init__") else None
         self._type = cls.get_full_type_name()
         self._id = None if kwargs.get("_id") is None else kwargs["_id"]
         self._loaded = False if kwargs.get("_loaded") is None else kwargs["_loaded"]
         self._counted = False
         self._relations = {}
-        hydrating = self._loaded is True and kwargs.get("_id") is not None
+        self._linked = []
         db = self.db()
         b = db._b
         sp = b.savepoint()
         self._hydrating = hydrating
+        previous = None
         try:
             cls._context.add(self)
             db.register_entity_type(cls, self._type)
             if self._id is None:
                 self._id = b.next_id(self._type)
-                db._audit("save", f"_system@{self._type}_id", self._id)
+                if db._auditing():
+                    db._audit("save", f"_system@{self._type}_id", self._id)
             elif not hydrating:
                 before = b.counter(f"_system@{self._type}_id") if db._auditing() else None
                 b.note_custom_id(self._type, self._id)
                 if before is not None and b.counter(f"_system@{self._type}_id") != before:
                     db._audit("save", f"_system@{self._type}_id", self._id)
+            previous = db.get_entity(self._type, self._id)
             db.register_entity(self)
 
             self._do_not_save = True
@@ -201,9 +221,20 @@ class Entity:
                 self._save()
         except BaseException:
             b.rollback_to(sp)
-            db.unregister_entity(self._type, self._id)
+            # Undo in memory what the store rollback undid: the identity map entry and the
+            # links this entity made on other entities.
+            if db.get_entity(self._type, self._id) is self:
+                db.unregister_entity(self._type, self._id)
+                if previous is not None:
+                    db.register_entity(previous)
             cls._context.discard(self)
+            for rel, other in self._linked:
+                lst = other._relations.get(rel)
+                if isinstance(lst, list) and self in lst:
+                    lst.remove(self)
             raise
+        finally:
+            self._linked = None
         b.release(sp)
 
     @classmethod
@@ -285,27 +316,19 @@ class Entity:
     def migrate(cls, obj, from_version, to_version):
         return obj
 
+    #: `Cls.load(entity_id=None, level=3)`: native, falling back to `_load`.
+    load = classmethod(_db.entity_load)
+
     @classmethod
-    def load(cls, entity_id=None, level=LEVEL_MAX_DEFAULT):
+    def _load(cls, entity_id=None, level=LEVEL_MAX_DEFAULT):
+        """The Python path of `load` (schema migrations, hooks, custom classes)."""
         if level == 0 or not entity_id:
             return None
-        fast, native = cls.__dict__.get("_codexvm_schema") or _schema(cls)
-        type_name = native[0]
-        db = Database._instance or Database.get_instance()
-        ref = db._entity_registry.get((type_name, entity_id))
-        if ref is not None:
-            existing = ref()
-            if existing is not None:
-                return existing
-            del db._entity_registry[(type_name, entity_id)]
-        b = db._b
-        if fast and b.native:
-            entity = _db.hydrate(b.t, cls, native, str(entity_id))
-            if entity is None:
-                return None
-            if entity is not False:
-                _register(db, cls, entity, type_name)
-                return entity
+        type_name = cls.get_full_type_name()
+        db = cls.db()
+        existing = db.get_entity(type_name, entity_id)
+        if existing is not None:
+            return existing
         data = db._b.load(type_name, str(entity_id))
         if not data:
             return None
@@ -316,7 +339,11 @@ class Entity:
             data["__version__"] = cls.__version__
         data.pop("_loaded", None)
         data["_id"] = data.get("_id") if data.get("_id") is not None else entity_id
-        entity = cls(**data, _loaded=True)
+        _hydrate_next[0] = cls
+        try:
+            entity = cls(**data, _loaded=True)
+        finally:
+            _hydrate_next[0] = None
         if migrated:
             # Persist the migrated record (as 0.5.0 does), without counting as an update.
             entity._persist(entity.serialize())
@@ -337,20 +364,23 @@ class Entity:
 
     @classmethod
     def instances(cls):
-        """Every stored entity of this class and of its registered subclasses, in key order."""
+        """Every stored entity of this class and of its subclasses, in key order."""
         db = Database.get_instance()
         full = cls.get_full_type_name()
         db.register_entity_type(cls, full)
-        types = [full]
+        types = [(full, cls)]
         for name, klass in list(db._entity_types.items()) + list(_defined_classes.items()):
             if klass is not cls and isinstance(klass, type) and issubclass(klass, cls):
                 t = klass.get_full_type_name()
-                if t not in types:
-                    types.append(t)
+                if all(t != x for x, _ in types):
+                    types.append((t, klass))
+        fast = _db.instances_fast(types)
+        if fast is not False:
+            return fast
         result = []
-        for stored_type, entity_id, _key in db._b.scan_types(types):
-            actual = db._entity_types.get(stored_type) or _defined_classes.get(stored_type) or cls
-            instance = actual.load(entity_id)
+        classes = dict(types)
+        for stored_type, entity_id, _key in db._b.scan_types([t for t, _ in types]):
+            instance = classes.get(stored_type, cls).load(entity_id)
             if instance:
                 result.append(instance)
         return result
@@ -381,6 +411,8 @@ class Entity:
         return ret
 
     def delete(self):
+        if _db.delete_fast(self):
+            return
         from .constants import ACTION_DELETE
         from .hooks import call_entity_hook
 
@@ -389,13 +421,19 @@ class Entity:
             raise PermissionError("Hook rejected entity deletion")
         db = self.db()
         b = db._b
-        db.delete(self._type, self._id)
+        sp = b.savepoint()
+        try:
+            db.delete(self._type, self._id)
+            n = b.decrement_count(self.__class__.get_full_type_name())
+            db._audit("save", f"_system@{self._type}_count", str(n))
+            alias_value = self._alias_value()
+            if alias_value is not None:
+                db.delete(self._alias_key(), alias_value)
+        except BaseException:
+            b.rollback_to(sp)  # all or nothing: the record, its count and its alias entry
+            raise
+        b.release(sp)
         db.unregister_entity(self._type, self._id)
-        n = b.decrement_count(self.__class__.get_full_type_name())
-        db._audit("save", f"_system@{self._type}_count", str(n))
-        alias_value = self._alias_value()
-        if alias_value is not None:
-            db.delete(self._alias_key(), alias_value)
         self.__class__._context.discard(self)
 
     def serialize(self):
@@ -532,8 +570,12 @@ class Entity:
                     prop.__set__(entity, found)
         entity._pending_relations = {}
 
+    #: `Cls[key]`: by id, then by alias (native, falling back to `_getitem`).
+    __class_getitem__ = classmethod(_db.entity_getitem)
+
     @classmethod
-    def __class_getitem__(cls, key):
+    def _getitem(cls, key):
+        """The Python path of `Cls[key]`."""
         str_key = str(key) if isinstance(key, (int, float)) else key
         entity = cls.load(str_key)
         if entity:
@@ -554,28 +596,41 @@ class Entity:
 
     # -- relations ------------------------------------------------------------------------------
     def _relation_list(self, name):
-        """The live list of entities of relation `name`, resolving stored ids on first use."""
+        """The live list of entities of relation `name`, resolving stored ids on first use.
+
+        Stored references are ids (0.5.0 stores no type), so with several target types the
+        entity that links back to this one is chosen; ids whose entity is gone are dropped."""
         rel = self._relations.get(name)
         if isinstance(rel, _StoredRefs):
             resolved = []
             prop = getattr(self.__class__, name, None)
             types = getattr(prop, "entity_types", None)
             types = [types] if isinstance(types, str) else list(types or [])
+            reverse = getattr(prop, "reverse_name", None)
             for ref in rel.ids:
-                found = None
+                candidates = []
                 for t in types:
                     klass = self._class_for(t)
                     if klass is not None:
-                        found = klass[ref]
-                        if found:
-                            break
-                if found is not None and found not in resolved:
-                    resolved.append(found)
+                        found = klass.load(str(ref))
+                        if found is not None and found not in candidates:
+                            candidates.append(found)
+                if len(candidates) > 1 and reverse:
+                    linking = [c for c in candidates if self._links_back(c, reverse)]
+                    candidates = linking or candidates
+                if candidates and candidates[0] not in resolved:
+                    resolved.append(candidates[0])
             self._relations[name] = resolved
             return resolved
         if rel is None:
             rel = self._relations[name] = []
         return rel
+
+    def _links_back(self, other, reverse):
+        rel = other._relations.get(reverse)
+        if isinstance(rel, _StoredRefs):
+            return any(str(i) == str(self._id) for i in rel.ids)
+        return isinstance(rel, list) and self in rel
 
     def add_relation(self, from_rel, to_rel, other):
         mine = self._relation_list(from_rel)
@@ -584,6 +639,9 @@ class Entity:
         theirs = other._relation_list(to_rel)
         if self not in theirs:
             theirs.append(self)
+            linked = self.__dict__.get("_linked")
+            if linked is not None:
+                linked.append((to_rel, other))
         self._save()
         other._save()
 
@@ -608,4 +666,10 @@ class Entity:
         other._save()
 
 
-_db.bind(_schema, Database)
+def _bind():
+    from .properties import Property
+
+    _db.bind(_schema, Database, Entity._context, Property._set, Entity._load.__func__, Entity._getitem.__func__)
+
+
+_bind()

@@ -6,15 +6,18 @@ from typing import Any, Callable, Optional
 
 import _db
 
-from .db_engine import Database
 from .entity import Entity
 
 PROPERTY_STORAGE_PREFIX = "prop"
 
 
 @dataclass
-class Property:
-    """A typed, validated field; every assignment saves the entity."""
+class Property(_db.FieldDescriptor):
+    """A typed, validated field; every assignment saves the entity.
+
+    Reading and assigning run natively (`_db.FieldDescriptor`): a read returns the instance's
+    `__dict__["_prop_<name>"]` or the default; an assignment of a built-in property type on a
+    plain entity is validated and saved in one call, anything else runs `_set` below."""
 
     name: str
     type: type
@@ -23,21 +26,10 @@ class Property:
 
     def __set_name__(self, owner, name):
         self.name = name
+        self._key = f"_{PROPERTY_STORAGE_PREFIX}_{name}"
 
-    def __get__(self, obj, objtype=None):
-        if obj is None:
-            return self
-        return obj.__dict__.get(f"_{PROPERTY_STORAGE_PREFIX}_{self.name}", self.default)
-
-    def __set__(self, obj, value):
-        sc = obj.__class__.__dict__.get("_codexvm_schema")
-        if sc is not None and sc[0]:
-            d = obj.__dict__
-            if d.get("_loaded") is True and not d.get("_do_not_save") and not d.get("_hydrating"):
-                db = Database._instance
-                if db is not None and db._b.native and db._db_audit is None:
-                    _db.set_property(db._b.t, obj, sc[1], self.name, value)
-                    return
+    def _set(self, obj, value):
+        """The Python path of an assignment (hooks, custom validators, audit, ...)."""
         from .constants import ACTION_CREATE, ACTION_MODIFY
         from .hooks import call_entity_hook
 

@@ -179,12 +179,13 @@ impl Table {
         Ok(next.to_string())
     }
 
-    /// Raises the id counter to a numeric custom id that is higher than it.
-    pub fn note_custom_id<M: Durable>(&self, s: &mut Store<M>, type_name: &str, id: &str) -> Result<(), DbError> {
+    /// Raises the id counter to a numeric custom id that is higher than it; the counter then
+    /// holds `id_json`, the JSON of the id as given (`"7"` for a string, `7` for an int).
+    pub fn note_custom_id<M: Durable>(&self, s: &mut Store<M>, type_name: &str, id: &str, id_json: &str) -> Result<(), DbError> {
         let Ok(n) = id.trim().parse::<u64>() else { return Ok(()) };
         let key = keys::id_counter(type_name);
         if n > self.counter(s, &key)? {
-            self.put(s, &key, &json_str(id))?;
+            self.put(s, &key, id_json)?;
         }
         Ok(())
     }

@@ -395,3 +395,624 @@ pub fn stored_refs(vm: &VirtualMachine, s: &Schema, value: PyObjectRef) -> PyRes
 pub fn is_relation(s: &Schema, name: &str) -> bool {
     s.is_relation(name)
 }
+
+// ---------------------------------------------------------------------------------------------
+// The engine: where to find the database, cached schemas, and the fast operations themselves.
+// ---------------------------------------------------------------------------------------------
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rustpython_vm::builtins::PyType;
+
+use crate::db::{keys, Bounds};
+use crate::py::dbaccess::{tbl, with_table};
+use crate::py::policy::Access;
+
+/// Python objects the engine works with, registered by `kybra_simple_db` at import: the schema
+/// builder, the `Database` class, `Entity._context`, and the Python paths the native fast paths
+/// fall back to.
+#[derive(Clone)]
+pub struct Bound {
+    schema_fn: PyObjectRef,
+    database: PyObjectRef,
+    context: PyObjectRef,
+    /// `Property._set(desc, obj, value)`.
+    pub property_set: PyObjectRef,
+    /// `Entity._load(cls, entity_id, level)`.
+    pub load: PyObjectRef,
+    /// `Entity._getitem(cls, key)`.
+    pub getitem: PyObjectRef,
+}
+
+thread_local! {
+    static BOUND: RefCell<Option<Bound>> = const { RefCell::new(None) };
+    /// The environment of the last database seen (valid while `Database._instance` is it).
+    static ENV: RefCell<Option<Option<Env>>> = const { RefCell::new(None) };
+    /// Parsed schemas by the id of their (kept alive) schema tuple; emptied between executions.
+    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>)>> = RefCell::new(HashMap::new());
+}
+
+/// Registers the objects of [`Bound`].
+pub fn bind(bound: Bound) {
+    BOUND.with(|b| *b.borrow_mut() = Some(bound));
+}
+
+/// Builds a [`Bound`] from its parts (in declaration order).
+pub fn bound_from(parts: [PyObjectRef; 6]) -> Bound {
+    let [schema_fn, database, context, property_set, load, getitem] = parts;
+    Bound { schema_fn, database, context, property_set, load, getitem }
+}
+
+/// Forgets cached schemas (classes of earlier executions) and the cached environment.
+pub fn reset() {
+    SCHEMAS.with(|s| s.borrow_mut().clear());
+    ENV.with(|e| *e.borrow_mut() = None);
+}
+
+/// The registered [`Bound`].
+pub fn bound(vm: &VirtualMachine) -> PyResult<Bound> {
+    BOUND.with(|b| b.borrow().clone()).ok_or_else(|| vm.new_runtime_error("kybra_simple_db is not bound to _db"))
+}
+
+/// `(fast, schema)` of an entity class (its `_codexvm_schema`, built by Python if missing).
+pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Schema>)> {
+    let own = cls.downcast_ref::<PyType>().and_then(|t| t.get_direct_attr(vm.ctx.intern_str("_codexvm_schema")));
+    let sc = match own {
+        Some(sc) => sc,
+        None => bound(vm)?.schema_fn.call((cls.to_owned(),), vm)?,
+    };
+    let parts = sc.downcast_ref::<PyTuple>().ok_or_else(|| bad_schema(vm))?;
+    let [fast, native] = parts.as_slice() else { return Err(bad_schema(vm)) };
+    let fast = fast.clone().try_to_bool(vm)?;
+    let key = native.get_id();
+    if let Some(hit) = SCHEMAS.with(|s| s.borrow().get(&key).map(|e| e.1.clone())) {
+        return Ok((fast, hit));
+    }
+    let parsed = Rc::new(Schema::parse(vm, native)?);
+    SCHEMAS.with(|s| s.borrow_mut().insert(key, (native.clone(), parsed.clone())));
+    Ok((fast, parsed))
+}
+
+/// The current database, when the fast paths may serve it (native store, no audit log).
+#[derive(Clone)]
+pub struct Env {
+    db: PyObjectRef,
+    mem: u16,
+    bounds: Bounds,
+    registry: PyObjectRef,
+    context: PyObjectRef,
+}
+
+/// The fast-path environment, or None when the Python path must run.
+pub fn env(vm: &VirtualMachine) -> PyResult<Option<Env>> {
+    let bound = bound(vm)?;
+    let mut db = bound.database.get_attr("_instance", vm)?;
+    if vm.is_none(&db) {
+        db = bound.database.get_attr("get_instance", vm)?.call((), vm)?;
+    }
+    if let Some(cached) = ENV.with(|e| e.borrow().clone()) {
+        match &cached {
+            Some(env) if env.db.is(&db) => return Ok(cached),
+            None => {}
+            _ => {}
+        }
+    }
+    let fresh = compute_env(vm, bound, db)?;
+    ENV.with(|e| *e.borrow_mut() = Some(fresh.clone()));
+    Ok(fresh)
+}
+
+fn compute_env(vm: &VirtualMachine, bound: Bound, db: PyObjectRef) -> PyResult<Option<Env>> {
+    let audit = db.get_attr("_db_audit", vm)?;
+    if !vm.is_none(&audit) {
+        return Ok(None);
+    }
+    let b = db.get_attr("_b", vm)?;
+    if !b.get_attr("native", vm)?.try_to_bool(vm)? {
+        return Ok(None);
+    }
+    let (mem, bounds) = tbl(&b.get_attr("t", vm)?, vm)?;
+    let registry = db.get_attr("_entity_registry", vm)?;
+    let context = bound.context.get_attr("_items", vm)?;
+    Ok(Some(Env { db, mem, bounds, registry, context }))
+}
+
+impl Env {
+    /// The live entity registered under `(type_name, id)`, if any.
+    fn lookup(&self, vm: &VirtualMachine, type_name: &str, id: &PyObject) -> PyResult<Option<PyObjectRef>> {
+        let key: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(type_name).into(), id.to_owned()]).into();
+        let Some(reg) = self.registry.downcast_ref::<PyDict>() else { return Ok(None) };
+        let Some(r) = reg.get_item_opt(&*key, vm)? else { return Ok(None) };
+        let obj = match r.downcast_ref::<rustpython_vm::builtins::PyWeak>() {
+            Some(w) => w.upgrade(),
+            None => Some(r.call((), vm)?).filter(|o| !vm.is_none(o)),
+        };
+        if obj.is_none() {
+            let _ = reg.del_item(&*key, vm);
+        }
+        Ok(obj)
+    }
+
+    /// Registers a constructed or loaded entity: its type, the identity map, `Entity._context`.
+    fn register(&self, vm: &VirtualMachine, cls: &PyObject, entity: &PyObjectRef, type_name: &str) -> PyResult<()> {
+        let types = self.db.get_attr("_entity_types", vm)?;
+        let known = types.downcast_ref::<PyDict>().and_then(|d| d.get_item_opt(type_name, vm).ok().flatten());
+        if !known.is_some_and(|k| k.is(cls)) {
+            self.db.get_attr("register_entity_type", vm)?.call((cls.to_owned(), vm.ctx.new_str(type_name)), vm)?;
+        }
+        let id = entity.get_attr("_id", vm)?;
+        let key: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(type_name).into(), id]).into();
+        let weak: PyObjectRef = entity.downgrade(None, vm)?.into();
+        self.registry.set_item(&*key, weak, vm)?;
+        let k: PyObjectRef = vm.ctx.new_int(entity.get_id()).into();
+        self.context.set_item(&*k, entity.clone(), vm)?;
+        Ok(())
+    }
+}
+
+fn read(env: &Env, vm: &VirtualMachine, type_name: &str, key: &str) -> PyResult<Option<String>> {
+    with_table(env.mem, env.bounds, Some(type_name), Access::Read, vm, |tb, st| Ok(tb.get(st, key)))
+}
+
+fn savepoint(vm: &VirtualMachine) -> PyResult<usize> {
+    crate::store::global::with(|s| s.savepoint())
+        .map_err(|e| vm.new_runtime_error(e.to_string()))?
+        .map_err(|e| vm.new_runtime_error(e.to_string()))
+}
+
+fn end_savepoint(vm: &VirtualMachine, sp: usize, keep: bool) -> PyResult<()> {
+    crate::store::global::with(|s| if keep { s.release(sp) } else { s.rollback_to(sp) })
+        .map_err(|e| vm.new_runtime_error(e.to_string()))?
+        .map_err(|e| vm.new_runtime_error(e.to_string()))
+}
+
+/// `Entity.__init__`'s fast path: constructs, stores and registers the entity in one step, all
+/// or nothing. Returns false (having changed nothing) when the Python path must run.
+pub fn construct(vm: &VirtualMachine, entity: PyObjectRef, kwargs: &Py<PyDict>) -> PyResult<bool> {
+    let cls = entity.class().to_owned();
+    let (fast, sc) = schema_of(vm, cls.as_object())?;
+    if !fast || kwargs.get_item_opt("_loaded", vm)?.is_some_and(|v| v.try_to_bool(vm).unwrap_or(true)) {
+        return Ok(false);
+    }
+    let Some(env) = env(vm)? else { return Ok(false) };
+    if !fast_kwargs(vm, cls.as_object(), kwargs, &sc)? {
+        return Ok(false);
+    }
+    let sp = savepoint(vm)?;
+    match create(vm, &env, &entity, kwargs, &sc) {
+        Ok(()) => {
+            end_savepoint(vm, sp, true)?;
+            env.register(vm, cls.as_object(), &entity, &sc.type_name)?;
+            Ok(true)
+        }
+        Err(e) => {
+            end_savepoint(vm, sp, false)?;
+            Err(e)
+        }
+    }
+}
+
+fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDict>, sc: &Schema) -> PyResult<()> {
+    let (mem, b) = (env.mem, env.bounds);
+    let t = sc.type_name.as_str();
+    let d = dict_of(vm, entity)?;
+    let custom = kwargs.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v));
+    d.set_item("_type", vm.ctx.new_str(t).into(), vm)?;
+    d.set_item("_loaded", vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item("_relations", vm.ctx.new_dict().into(), vm)?;
+    if sc.mixin {
+        d.set_item("_timestamp_created", vm.ctx.new_int(0).into(), vm)?;
+        d.set_item("_timestamp_updated", vm.ctx.new_int(0).into(), vm)?;
+        for k in ["_creator", "_updater", "_owner"] {
+            d.set_item(k, vm.ctx.none(), vm)?;
+        }
+    }
+    let id: PyObjectRef = match &custom {
+        Some(c) => {
+            let (text, json) = (c.str(vm)?.to_string_lossy().into_owned(), pyjson::dumps(vm, c)?);
+            with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.note_custom_id(st, t, &text, &json))?;
+            c.clone()
+        }
+        None => vm.ctx.new_str(with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.next_id(st, t))?).into(),
+    };
+    d.set_item("_id", id.clone(), vm)?;
+    let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
+    let caller = sc.caller(vm)?;
+    let mut counted = false;
+    // What `_save()` does before the record is written: the duplicate check, then the count.
+    let mut first_save = |vm: &VirtualMachine| -> PyResult<()> {
+        if counted {
+            return Ok(());
+        }
+        if custom.is_some() && read(env, vm, t, &key)?.is_some_and(|v| !v.is_empty()) {
+            return Err(vm.new_value_error(format!("Entity {t}@{} already exists", id.str(vm)?)));
+        }
+        with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.increment_count(st, t))?;
+        counted = true;
+        Ok(())
+    };
+    d.set_item("_do_not_save", vm.ctx.new_bool(true).into(), vm)?;
+    for (k, v) in kwargs.items_vec() {
+        let k = k.str(vm)?.to_string_lossy().into_owned();
+        if k.starts_with('_') {
+            continue;
+        }
+        match sc.prop(&k) {
+            Some(p) => {
+                let v = validate(vm, p, v)?;
+                d.set_item(p.key.as_str(), v, vm)?;
+                first_save(vm)?;
+                if sc.mixin {
+                    check_owner(vm, &d, &caller)?;
+                    stamp(vm, &d, sc, &caller)?;
+                }
+            }
+            None => d.set_item(k.as_str(), v, vm)?,
+        }
+    }
+    d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
+    first_save(vm)?;
+    if sc.mixin {
+        check_owner(vm, &d, &caller)?;
+        stamp(vm, &d, sc, &caller)?;
+    }
+    write_record(vm, env, entity, sc, &id)?;
+    d.set_item("_counted", vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
+    Ok(())
+}
+
+/// Writes the entity's record and alias entry (both sizes are checked before either write).
+fn write_record(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, sc: &Schema, id: &PyObjectRef) -> PyResult<()> {
+    let t = sc.type_name.as_str();
+    let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
+    let text = record_json(vm, entity, sc)?;
+    let alias = match alias_value(vm, entity, sc)? {
+        Some(v) => Some((format!("{}@{}", keys::alias_index(t), v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?)),
+        None => None,
+    };
+    with_table(env.mem, env.bounds, Some(t), Access::Write, vm, |tb, st| {
+        tb.check(&key, &text)?;
+        if let Some((ak, av)) = &alias {
+            tb.check(ak, av)?;
+        }
+        tb.put(st, &key, &text)?;
+        if let Some((ak, av)) = &alias {
+            tb.put(st, ak, av)?;
+        }
+        Ok(())
+    })
+}
+
+/// `Property.__set__`'s fast path for a loaded entity: validates, assigns and saves; if saving
+/// fails the entity keeps its old values. Returns false when the Python path must run.
+pub fn set_property(vm: &VirtualMachine, desc: &PyObject, entity: PyObjectRef, value: PyObjectRef) -> PyResult<bool> {
+    let cls = entity.class().to_owned();
+    let (fast, sc) = schema_of(vm, cls.as_object())?;
+    if !fast {
+        return Ok(false);
+    }
+    let d = dict_of(vm, &entity)?;
+    let flag = |k: &str| get(vm, &d, k).map(|v| v.try_to_bool(vm)).transpose();
+    let loaded = get(vm, &d, "_loaded").is_some_and(|v| v.is(&vm.ctx.true_value));
+    if !loaded || flag("_do_not_save")?.unwrap_or(false) || flag("_hydrating")?.unwrap_or(false) {
+        return Ok(false);
+    }
+    let name = desc.get_attr("name", vm)?;
+    let Some(p) = name.downcast_ref::<PyStr>().and_then(|n| sc.prop(&n.to_string_lossy())) else { return Ok(false) };
+    let Some(env) = env(vm)? else { return Ok(false) };
+    let v = validate(vm, p, value)?;
+    let keep: Vec<(&str, Option<PyObjectRef>)> =
+        [p.key.as_str(), "_timestamp_updated", "_updater", "_timestamp_created", "_creator", "_owner"]
+            .into_iter()
+            .map(|k| (k, get(vm, &d, k)))
+            .collect();
+    d.set_item(p.key.as_str(), v, vm)?;
+    let result = (|| -> PyResult<()> {
+        if sc.mixin {
+            let caller = sc.caller(vm)?;
+            check_owner(vm, &d, &caller)?;
+            stamp(vm, &d, &sc, &caller)?;
+        }
+        let id = get(vm, &d, "_id").unwrap_or_else(|| vm.ctx.none());
+        write_record(vm, &env, &entity, &sc, &id)
+    })();
+    if let Err(e) = result {
+        for (k, old) in keep {
+            match old {
+                Some(o) => d.set_item(k, o, vm)?,
+                None => {
+                    let _ = d.del_item(k, vm);
+                }
+            }
+        }
+        return Err(e);
+    }
+    Ok(true)
+}
+
+const MIXIN_KEYS: [&str; 5] = ["timestamp_created", "timestamp_updated", "creator", "updater", "owner"];
+
+/// Builds an instance of `cls` from its stored JSON without running Python code. Returns
+/// `Ok(None)` when the Python path must run (a schema migration, or a stored key that the class
+/// defines as something other than a property or relation).
+fn hydrate(vm: &VirtualMachine, cls: &PyObject, sc: &Schema, id: &PyObject, text: &str) -> PyResult<Option<PyObjectRef>> {
+    let data = pyjson::loads(vm, text)?;
+    let Some(data) = data.downcast_ref::<PyDict>() else { return Ok(None) };
+    let stored_version = data.get_item_opt("__version__", vm)?.unwrap_or_else(|| vm.ctx.new_int(1).into());
+    if !stored_version.rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)? {
+        return Ok(None);
+    }
+    for (k, _) in data.items_vec() {
+        let k = k.str(vm)?.to_string_lossy().into_owned();
+        if !k.starts_with('_') && !(sc.mixin && MIXIN_KEYS.contains(&k.as_str())) && sc.prop(&k).is_none() && !sc.is_relation(&k)
+            && cls.get_attr(&*vm.ctx.new_str(k.as_str()), vm).is_ok()
+        {
+            return Ok(None);
+        }
+    }
+    let entity = cls.get_attr("__new__", vm)?.call((cls.to_owned(),), vm)?;
+    let d = dict_of(vm, &entity)?;
+    let stored_id = data.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v)).unwrap_or_else(|| id.to_owned());
+    d.set_item("_type", vm.ctx.new_str(sc.type_name.as_str()).into(), vm)?;
+    d.set_item("_id", stored_id, vm)?;
+    d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
+    if sc.mixin {
+        let has = data.get_item_opt("timestamp_created", vm)?.is_some();
+        for (k, attr) in [("timestamp_created", "_timestamp_created"), ("timestamp_updated", "_timestamp_updated")] {
+            let ms = if has {
+                data.get_item_opt(k, vm)?.and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0)
+            } else {
+                0
+            };
+            d.set_item(attr, vm.ctx.new_int(ms).into(), vm)?;
+        }
+        for (k, attr) in [("creator", "_creator"), ("updater", "_updater"), ("owner", "_owner")] {
+            let v = if has { data.get_item_opt(k, vm)? } else { None };
+            d.set_item(attr, v.unwrap_or_else(|| vm.ctx.none()), vm)?;
+        }
+    }
+    let rels = vm.ctx.new_dict();
+    for (k, v) in data.items_vec() {
+        let k = k.str(vm)?.to_string_lossy().into_owned();
+        if k.starts_with('_') || (sc.mixin && MIXIN_KEYS.contains(&k.as_str())) {
+            continue;
+        }
+        if sc.is_relation(&k) {
+            if !vm.is_none(&v) {
+                rels.set_item(k.as_str(), stored_refs(vm, sc, v)?, vm)?;
+            }
+        } else if let Some(p) = sc.prop(&k) {
+            d.set_item(p.key.as_str(), validate(vm, p, v)?, vm)?;
+        } else {
+            d.set_item(k.as_str(), v, vm)?;
+        }
+    }
+    d.set_item("_relations", rels.into(), vm)?;
+    Ok(Some(entity))
+}
+
+/// What a fast load found.
+pub enum Loaded {
+    /// The entity (from the identity map or storage).
+    Entity(PyObjectRef),
+    /// No such record.
+    Missing,
+    /// The Python path must run.
+    Python,
+}
+
+/// `Entity.load(id)`'s fast path: the identity map, else the store.
+pub fn load(vm: &VirtualMachine, cls: &PyObject, id: &PyObject) -> PyResult<Loaded> {
+    let (fast, sc) = schema_of(vm, cls)?;
+    let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
+    load_with(vm, &env, cls, fast, &sc, id)
+}
+
+fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Schema, id: &PyObject) -> PyResult<Loaded> {
+    if let Some(e) = env.lookup(vm, &sc.type_name, id)? {
+        return Ok(Loaded::Entity(e));
+    }
+    if !fast {
+        return Ok(Loaded::Python);
+    }
+    let key = keys::entity(&sc.type_name, &id.str(vm)?.to_string_lossy());
+    let Some(text) = read(env, vm, &sc.type_name, &key)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
+    match hydrate(vm, cls, sc, id, &text)? {
+        Some(e) => {
+            env.register(vm, cls, &e, &sc.type_name)?;
+            Ok(Loaded::Entity(e))
+        }
+        None => Ok(Loaded::Python),
+    }
+}
+
+/// `Cls[key]`'s fast path: by id, then through the alias index.
+pub fn getitem(vm: &VirtualMachine, cls: &PyObject, key: PyObjectRef) -> PyResult<Loaded> {
+    let types = &vm.ctx.types;
+    let key: PyObjectRef = if key.class().is(types.int_type) || key.class().is(types.float_type) || key.class().is(types.bool_type) {
+        key.str(vm)?.into()
+    } else {
+        key
+    };
+    let Some(text) = key.downcast_ref::<PyStr>().filter(|_| key.class().is(types.str_type)).map(|s| s.to_string_lossy().into_owned()) else {
+        return Ok(Loaded::Python);
+    };
+    let (fast, sc) = schema_of(vm, cls)?;
+    let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
+    if !text.is_empty() {
+        match load_with(vm, &env, cls, fast, &sc, &key)? {
+            Loaded::Missing => {}
+            other => return Ok(other),
+        }
+    }
+    let Some(_) = &sc.alias else { return Ok(Loaded::Missing) };
+    let akey = keys::alias(&sc.type_name, &text);
+    let Some(raw) = read(&env, vm, &sc.type_name, &akey)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
+    let actual = pyjson::loads(vm, &raw)?;
+    if !actual.clone().try_to_bool(vm)? {
+        return Ok(Loaded::Missing);
+    }
+    let actual: PyObjectRef = if actual.class().is(types.str_type) { actual } else { return Ok(Loaded::Python) };
+    load_with(vm, &env, cls, fast, &sc, &actual)
+}
+
+/// `Cls.instances()`'s fast path: every record of `types` (`[(type_name, class)]`), merged in
+/// key order, loaded through the identity map. None when some class needs the Python path.
+pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResult<Option<Vec<PyObjectRef>>> {
+    let Some(env) = env(vm)? else { return Ok(None) };
+    let mut classes = Vec::new();
+    for (t, cls) in types {
+        let (fast, sc) = schema_of(vm, cls)?;
+        if !fast || &sc.type_name != t {
+            return Ok(None);
+        }
+        classes.push((cls.clone(), sc));
+    }
+    let mut rows: Vec<(String, usize, String, String)> = Vec::new();
+    for (i, (_, sc)) in classes.iter().enumerate() {
+        let t = sc.type_name.clone();
+        let mut after: Option<String> = None;
+        loop {
+            let page = with_table(env.mem, env.bounds, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, after.as_deref(), 1024)))?;
+            let Some(last) = page.last().map(|p| keys::entity(&t, &p.0)) else { break };
+            rows.extend(page.into_iter().map(|(id, text)| (keys::entity(&t, &id), i, id, text)));
+            after = Some(last);
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(rows.len());
+    for (_, i, id, text) in rows {
+        let (cls, sc) = &classes[i];
+        let id_obj: PyObjectRef = vm.ctx.new_str(id.as_str()).into();
+        if let Some(e) = env.lookup(vm, &sc.type_name, &id_obj)? {
+            out.push(e);
+            continue;
+        }
+        if text.is_empty() {
+            continue;
+        }
+        match hydrate(vm, cls, sc, &id_obj, &text)? {
+            Some(e) => {
+                env.register(vm, cls, &e, &sc.type_name)?;
+                out.push(e);
+            }
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// `Cls.count()` / `Cls.max_id()`: the counter `_system@{type}{suffix}`.
+pub fn class_counter(vm: &VirtualMachine, cls: &PyObject, suffix: &str) -> PyResult<PyObjectRef> {
+    let (_, sc) = schema_of(vm, cls)?;
+    let key = format!("_system@{}{suffix}", sc.type_name);
+    match env(vm)? {
+        Some(env) => {
+            let n = with_table(env.mem, env.bounds, Some(&sc.type_name), Access::Read, vm, |tb, st| tb.counter(st, &key))?;
+            Ok(vm.ctx.new_int(n).into())
+        }
+        None => {
+            let b = bound(vm)?;
+            let mut db = b.database.get_attr("_instance", vm)?;
+            if vm.is_none(&db) {
+                db = b.database.get_attr("get_instance", vm)?.call((), vm)?;
+            }
+            db.get_attr("_b", vm)?.get_attr("counter", vm)?.call((vm.ctx.new_str(key),), vm)
+        }
+    }
+}
+
+/// `Property.__get__`: the instance's `_prop_<name>` value, or the default; the descriptor
+/// itself when read from the class.
+pub fn property_get(vm: &VirtualMachine, desc: &PyObject, obj: Option<&PyObject>) -> PyResult<PyObjectRef> {
+    let Some(obj) = obj.filter(|o| !vm.is_none(o)) else { return Ok(desc.to_owned()) };
+    let dd = desc.dict().ok_or_else(|| vm.new_type_error("property without __dict__"))?;
+    let key = match dd.get_item_opt("_key", vm)? {
+        Some(k) => k,
+        None => {
+            let name = dd.get_item_opt("name", vm)?.unwrap_or_else(|| vm.ctx.new_str("").into());
+            vm.ctx.new_str(format!("_prop_{}", name.str(vm)?)).into()
+        }
+    };
+    if let Some(od) = obj.dict() {
+        if let Some(v) = od.get_item_opt(&*key, vm)? {
+            return Ok(v);
+        }
+    }
+    Ok(dd.get_item_opt("default", vm)?.unwrap_or_else(|| vm.ctx.none()))
+}
+
+/// `Property.__set__`: the fast path, else the Python path (`Property._set`).
+pub fn property_set(vm: &VirtualMachine, desc: &PyObject, obj: PyObjectRef, value: PyObjectRef) -> PyResult<()> {
+    if set_property(vm, desc, obj.clone(), value.clone())? {
+        return Ok(());
+    }
+    bound(vm)?.property_set.call((desc.to_owned(), obj, value), vm).map(drop)
+}
+
+/// `Entity.load(entity_id=None, level=3)`.
+pub fn load_entry(vm: &VirtualMachine, cls: PyObjectRef, entity_id: PyObjectRef, level: PyObjectRef) -> PyResult<PyObjectRef> {
+    let zero: PyObjectRef = vm.ctx.new_int(0).into();
+    if level.rich_compare_bool(&zero, PyComparisonOp::Eq, vm)? || !entity_id.clone().try_to_bool(vm)? {
+        return Ok(vm.ctx.none());
+    }
+    match load(vm, &cls, &entity_id)? {
+        Loaded::Entity(e) => Ok(e),
+        Loaded::Missing => Ok(vm.ctx.none()),
+        Loaded::Python => bound(vm)?.load.call((cls, entity_id, level), vm),
+    }
+}
+
+/// `Cls[key]`.
+pub fn getitem_entry(vm: &VirtualMachine, cls: PyObjectRef, key: PyObjectRef) -> PyResult<PyObjectRef> {
+    match getitem(vm, &cls, key.clone())? {
+        Loaded::Entity(e) => Ok(e),
+        Loaded::Missing => Ok(vm.ctx.none()),
+        Loaded::Python => bound(vm)?.getitem.call((cls, key), vm),
+    }
+}
+
+/// `entity.delete()`'s fast path (no hook to consult): removes the record, the count and the
+/// alias entry together — or nothing, if the count is already zero. False when the Python path
+/// must run.
+pub fn delete(vm: &VirtualMachine, entity: PyObjectRef) -> PyResult<bool> {
+    let cls = entity.class().to_owned();
+    let (fast, sc) = schema_of(vm, cls.as_object())?;
+    if !fast {
+        return Ok(false);
+    }
+    let Some(env) = env(vm)? else { return Ok(false) };
+    let d = dict_of(vm, &entity)?;
+    let t = sc.type_name.as_str();
+    let id = get(vm, &d, "_id").unwrap_or_else(|| vm.ctx.none());
+    let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
+    let alias = alias_value(vm, &entity, &sc)?
+        .map(|v| v.str(vm).map(|s| keys::alias(t, &s.to_string_lossy())))
+        .transpose()?;
+    let sp = savepoint(vm)?;
+    let result = with_table(env.mem, env.bounds, Some(t), Access::Write, vm, |tb, st| {
+        tb.remove(st, &key)?;
+        tb.decrement_count(st, t)?;
+        if let Some(ak) = &alias {
+            tb.remove(st, ak)?;
+        }
+        Ok(())
+    });
+    end_savepoint(vm, sp, result.is_ok())?;
+    result?;
+    let rkey: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(t).into(), id]).into();
+    if let Some(reg) = env.registry.downcast_ref::<PyDict>() {
+        let _ = reg.del_item(&*rkey, vm);
+    }
+    if let Some(items) = env.context.downcast_ref::<PyDict>() {
+        let k: PyObjectRef = vm.ctx.new_int(entity.get_id()).into();
+        let _ = items.del_item(&*k, vm);
+    }
+    Ok(true)
+}

@@ -2,6 +2,7 @@
 //! output, per-execution globals and access policy, and Python errors as Rust errors.
 
 pub mod capture;
+pub mod dbaccess;
 pub mod entity;
 mod error;
 pub mod exec;

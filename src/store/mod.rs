@@ -18,7 +18,9 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+#[cfg(not(target_arch = "wasm32"))]
+use std::path::Path;
 
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::{Memory, StableBTreeMap};
@@ -117,19 +119,48 @@ pub struct CommitStats {
     pub removes: usize,
 }
 
+/// Budget of the read cache, in bytes of keys and values.
+const CACHE_BYTES: usize = 16 << 20;
+
+/// Values read from (or committed to) the maps, kept in the heap: a stable-memory B-tree lookup
+/// costs tens of thousands of instructions, a hash lookup a few hundred. Written through on
+/// commit, so it always equals the maps; emptied when it outgrows its budget.
+#[derive(Default)]
+struct ReadCache {
+    entries: std::collections::HashMap<(MapId, Vec<u8>), Option<Vec<u8>>>,
+    bytes: usize,
+}
+
+impl ReadCache {
+    fn get(&self, map: MapId, key: &[u8]) -> Option<Option<Vec<u8>>> {
+        self.entries.get(&(map, key.to_vec())).cloned()
+    }
+
+    fn put(&mut self, map: MapId, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let size = key.len() + value.as_ref().map_or(0, Vec::len) + 48;
+        if self.bytes + size > CACHE_BYTES {
+            self.entries.clear();
+            self.bytes = 0;
+        }
+        self.bytes += size;
+        self.entries.insert((map, key), value);
+    }
+}
+
 /// The ordered, transactional key-value store.
 pub struct Store<M: Durable> {
     memory: M,
     manager: MemoryManager<M>,
     maps: BTreeMap<MapId, Map<M>>,
     txn: Option<Overlay>,
+    cache: ReadCache,
 }
 
 impl<M: Durable> Store<M> {
     /// Opens the store on `memory`, creating the memory manager's layout if the memory is empty.
     pub fn open(memory: M) -> Self {
         let manager = MemoryManager::init(memory.clone());
-        Self { memory, manager, maps: BTreeMap::new(), txn: None }
+        Self { memory, manager, maps: BTreeMap::new(), txn: None, cache: ReadCache::default() }
     }
 
     /// The underlying memory.
@@ -177,9 +208,9 @@ impl<M: Durable> Store<M> {
         let mut stats = CommitStats::default();
         for (map, key, value) in txn.into_writes() {
             let m = self.map_mut(map);
-            match value {
+            match &value {
                 Some(v) => {
-                    m.insert(key, v);
+                    m.insert(key.clone(), v.clone());
                     stats.puts += 1;
                 }
                 None => {
@@ -187,6 +218,7 @@ impl<M: Durable> Store<M> {
                     stats.removes += 1;
                 }
             }
+            self.cache.put(map, key, value);
         }
         self.memory.persist()?;
         Ok(stats)
@@ -223,7 +255,12 @@ impl<M: Durable> Store<M> {
                 Pending::Untouched => {}
             }
         }
-        self.map(map).get(&key.to_vec())
+        if let Some(hit) = self.cache.get(map, key) {
+            return hit;
+        }
+        let v = self.map(map).get(&key.to_vec());
+        self.cache.put(map, key.to_vec(), v.clone());
+        v
     }
 
     /// True if `key` exists in `map`.
@@ -234,6 +271,9 @@ impl<M: Durable> Store<M> {
                 Pending::Removed => return false,
                 Pending::Untouched => {}
             }
+        }
+        if let Some(hit) = self.cache.get(map, key) {
+            return hit.is_some();
         }
         self.map(map).contains_key(&key.to_vec())
     }

@@ -227,8 +227,6 @@ def test_class_without_hook_is_unaffected():
     assert Database.get_instance().load("Team", "1")["title"] == "y"
 
 
-@pytest.mark.skip(reason="BUG: a hook attached to a class after its first instance was created/loaded is never "
-                         "called (the class's cached fast-path schema is not invalidated)")
 def test_hook_attached_after_first_use_is_called(db):
     class Late(Entity):
         name = String()

@@ -186,8 +186,6 @@ def test_raw_property_with_custom_validator(db):
     assert db.load("Scored", "1")["score"] == 10
 
 
-@pytest.mark.skip(reason="BUG: a property added to a class after its first use is not known to the native "
-                         "fast path (assigning it raises AttributeError: no property n)")
 def test_property_added_to_class_after_first_use(db):
     class Late(Entity):
         name = String()

@@ -4,63 +4,20 @@
 
 #[rustpython_vm::pymodule]
 pub mod _db {
-    use rustpython_vm::builtins::{PyBaseExceptionRef, PyListRef, PyStr, PyStrRef, PyTuple};
-    use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+    use rustpython_vm::builtins::{PyListRef, PyStrRef, PyTuple, PyType};
+    use rustpython_vm::function::{FuncArgs, OptionalArg, PySetterValue};
+    use rustpython_vm::types::{Constructor, GetDescriptor};
+    use rustpython_vm::{pyclass, FromArgs, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
     use rustpython_vm::builtins::PyDictRef;
-    use rustpython_vm::types::PyComparisonOp;
-    use rustpython_vm::AsObject;
 
-    use crate::db::{keys, Bounds, DbError, Table};
-    use crate::py::entity::{self as ent, Schema};
+    use crate::db::keys;
+    use crate::py::entity as ent;
     use crate::py::policy::{self, Access};
     use crate::py::pyjson;
-    use crate::store::{self, HostMemory, Store};
+    use crate::store;
 
-    fn db_error(e: DbError, vm: &VirtualMachine) -> PyBaseExceptionRef {
-        match e {
-            DbError::KeyTooLarge { .. } | DbError::ValueTooLarge { .. } | DbError::CountUnderflow(_) => {
-                vm.new_value_error(e.to_string())
-            }
-            DbError::Corrupt { .. } => vm.new_value_error(e.to_string()),
-            DbError::Store(s) => vm.new_runtime_error(s.to_string()),
-        }
-    }
-
-    fn permission_error(msg: String, vm: &VirtualMachine) -> PyBaseExceptionRef {
-        vm.new_exception_msg(vm.ctx.exceptions.permission_error.to_owned(), msg.into())
-    }
-
-    /// Runs `f` on the store with the table `mem`, after checking access to `type_name`
-    /// (the type a key belongs to, if any).
-    fn with_table<R>(
-        mem: u16,
-        bounds: Bounds,
-        owner: Option<&str>,
-        access: Access,
-        vm: &VirtualMachine,
-        f: impl FnOnce(&Table, &mut Store<HostMemory>) -> Result<R, DbError>,
-    ) -> PyResult<R> {
-        let map = policy::check_db_map(mem, access).map_err(|e| permission_error(e.to_string(), vm))?;
-        if let Some(t) = owner {
-            policy::check_type(t, access).map_err(|e| permission_error(e.to_string(), vm))?;
-        }
-        let table = Table::new(map, bounds);
-        store::global::with(|s| f(&table, s))
-            .map_err(|e| vm.new_runtime_error(e.to_string()))?
-            .map_err(|e| db_error(e, vm))
-    }
-
-    /// Reads a `(memory_id, max_key_size, max_value_size)` table tuple.
-    fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
-        let bad = || vm.new_type_error("a table is a (memory_id, max_key_size, max_value_size) tuple");
-        let tuple = t.downcast_ref::<PyTuple>().ok_or_else(bad)?;
-        let [m, k, v] = tuple.as_slice() else { return Err(bad()) };
-        Ok((
-            m.clone().try_into_value::<u16>(vm)?,
-            Bounds { max_key: k.clone().try_into_value::<usize>(vm)?, max_value: v.clone().try_into_value::<usize>(vm)? },
-        ))
-    }
+    use crate::py::dbaccess::{tbl, with_table};
 
     fn s(p: &PyStrRef) -> String {
         p.to_string_lossy().into_owned()
@@ -202,8 +159,9 @@ pub mod _db {
     fn note_custom_id(table: PyObjectRef, type_name: PyStrRef, id: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
         let (mem, b) = tbl(&table, vm)?;
         let t = s(&type_name);
+        let id_json = pyjson::dumps(vm, &id)?;
         let id = id.str(vm)?.to_string_lossy().into_owned();
-        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.note_custom_id(st, &t, &id))
+        with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.note_custom_id(st, &t, &id, &id_json))
     }
 
     /// The number stored (as a JSON string) under `key`; 0 when absent.
@@ -298,269 +256,138 @@ pub mod _db {
             .map_err(|e| vm.new_runtime_error(e.to_string()))
     }
 
-    fn exists_err(t: &str, id: &PyObjectRef, vm: &VirtualMachine) -> PyResult<PyBaseExceptionRef> {
-        Ok(vm.new_value_error(format!("Entity {t}@{} already exists", id.str(vm)?)))
+    fn loaded(l: ent::Loaded, vm: &VirtualMachine) -> PyObjectRef {
+        match l {
+            ent::Loaded::Entity(e) => e,
+            ent::Loaded::Missing => vm.ctx.none(),
+            ent::Loaded::Python => vm.ctx.new_bool(false).into(),
+        }
     }
 
-    /// Constructs a new entity in one call (the fast path of `Entity.__init__`); returns False,
-    /// having changed nothing, when the keyword arguments need the Python path.
+    /// Registers `entity._schema`, the `Database` class, `Entity._context` and the Python
+    /// paths of property assignment, `load` and `Cls[key]`.
     #[pyfunction]
-    fn create(table: PyObjectRef, entity: PyObjectRef, schema: PyObjectRef, kwargs: PyDictRef, vm: &VirtualMachine) -> PyResult<bool> {
-        let (mem, b) = tbl(&table, vm)?;
-        let sc = Schema::parse(vm, &schema)?;
-        let cls = entity.class().to_owned();
-        if !ent::fast_kwargs(vm, cls.as_object(), &kwargs, &sc)? {
-            return Ok(false);
-        }
-        let t = sc.type_name.clone();
-        let d = entity.dict().ok_or_else(|| vm.new_type_error("entity has no __dict__"))?;
-        let custom = kwargs.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v));
-        d.set_item("_type", vm.ctx.new_str(t.as_str()).into(), vm)?;
-        d.set_item("_loaded", vm.ctx.new_bool(false).into(), vm)?;
-        d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
-        d.set_item("_relations", vm.ctx.new_dict().into(), vm)?;
-        if sc.mixin {
-            d.set_item("_timestamp_created", vm.ctx.new_int(0).into(), vm)?;
-            d.set_item("_timestamp_updated", vm.ctx.new_int(0).into(), vm)?;
-            for k in ["_creator", "_updater", "_owner"] {
-                d.set_item(k, vm.ctx.none(), vm)?;
-            }
-        }
-        let id: PyObjectRef = match &custom {
-            Some(c) => {
-                let text = c.str(vm)?.to_string_lossy().into_owned();
-                with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.note_custom_id(st, &t, &text))?;
-                c.clone()
-            }
-            None => vm.ctx.new_str(with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.next_id(st, &t))?).into(),
-        };
-        d.set_item("_id", id.clone(), vm)?;
-        let id_text = id.str(vm)?.to_string_lossy().into_owned();
-        let key = keys::entity(&t, &id_text);
-        let caller = sc.caller(vm)?;
-        let mut counted = false;
-        // `_save()` before the record is written: the duplicate check and the count.
-        let mut first_save = |vm: &VirtualMachine| -> PyResult<()> {
-            if counted {
-                return Ok(());
-            }
-            if custom.is_some() && with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.get(st, &key).is_some_and(|v| !v.is_empty())))? {
-                return Err(exists_err(&t, &id, vm)?);
-            }
-            with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| tb.increment_count(st, &t))?;
-            counted = true;
-            Ok(())
-        };
-        d.set_item("_do_not_save", vm.ctx.new_bool(true).into(), vm)?;
-        for (k, v) in kwargs.items_vec() {
-            let k = k.str(vm)?.to_string_lossy().into_owned();
-            if k.starts_with('_') {
-                continue;
-            }
-            match ent::prop(&sc, &k) {
-                Some(p) => {
-                    let v = ent::validate(vm, p, v)?;
-                    d.set_item(p.key.as_str(), v, vm)?;
-                    first_save(vm)?;
-                    if sc.mixin {
-                        ent::check_owner(vm, &d, &caller)?;
-                        ent::stamp(vm, &d, &sc, &caller)?;
-                    }
-                }
-                None => d.set_item(k.as_str(), v, vm)?,
-            }
-        }
-        d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
-        first_save(vm)?;
-        if sc.mixin {
-            ent::check_owner(vm, &d, &caller)?;
-            ent::stamp(vm, &d, &sc, &caller)?;
-        }
-        write_record(mem, b, &entity, &sc, &id, vm)?;
-        d.set_item("_counted", vm.ctx.new_bool(true).into(), vm)?;
-        d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
-        Ok(true)
+    fn bind(schema_fn: PyObjectRef, database: PyObjectRef, context: PyObjectRef, property_set: PyObjectRef, load: PyObjectRef, getitem: PyObjectRef) {
+        ent::bind(ent::bound_from([schema_fn, database, context, property_set, load, getitem]));
     }
 
-    /// Writes the entity's record and alias entry (checking both sizes first).
-    fn write_record(mem: u16, b: Bounds, entity: &PyObjectRef, sc: &Schema, id: &PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        let t = &sc.type_name;
-        let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
-        let text = ent::record_json(vm, entity, sc)?;
-        let alias = match ent::alias_value(vm, entity, sc)? {
-            Some(v) => Some((format!("{}@{}", keys::alias_index(t), v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?)),
-            None => None,
-        };
-        with_table(mem, b, Some(t), Access::Write, vm, |tb, st| {
-            tb.check(&key, &text)?;
-            if let Some((ak, av)) = &alias {
-                tb.check(ak, av)?;
+    #[derive(FromArgs)]
+    struct LoadArgs {
+        #[pyarg(positional)]
+        cls: PyObjectRef,
+        #[pyarg(any, optional)]
+        entity_id: OptionalArg<PyObjectRef>,
+        #[pyarg(any, optional)]
+        level: OptionalArg<PyObjectRef>,
+    }
+
+    /// `Entity.load(entity_id=None, level=3)` (a classmethod): the native path, else
+    /// `Entity._load`.
+    #[pyfunction]
+    fn entity_load(args: LoadArgs, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let id = args.entity_id.unwrap_or_else(|| vm.ctx.none());
+        let level = args.level.unwrap_or_else(|| vm.ctx.new_int(3).into());
+        ent::load_entry(vm, args.cls, id, level)
+    }
+
+    /// `Entity.__class_getitem__` (a classmethod): the native path, else `Entity._getitem`.
+    #[pyfunction]
+    fn entity_getitem(cls: PyObjectRef, key: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        ent::getitem_entry(vm, cls, key)
+    }
+
+    /// The base class of kybra_simple_db's `Property`: a data descriptor whose `__get__` and
+    /// `__set__` run natively (the Python path of `__set__` is `Property._set`).
+    #[pyattr]
+    #[pyclass(name = "FieldDescriptor")]
+    #[derive(Debug, PyPayload)]
+    struct FieldDescriptor {}
+
+    #[pyclass(with(Constructor, GetDescriptor), flags(BASETYPE, HAS_WEAKREF))]
+    impl FieldDescriptor {
+        #[pyslot]
+        fn descr_set(zelf: &PyObject, obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine) -> PyResult<()> {
+            match value {
+                PySetterValue::Assign(v) => ent::property_set(vm, zelf, obj, v),
+                PySetterValue::Delete => Err(vm.new_attribute_error("__delete__")),
             }
-            tb.put(st, &key, &text)?;
-            if let Some((ak, av)) = &alias {
-                tb.put(st, ak, av)?;
-            }
-            Ok(())
+        }
+    }
+
+    impl Constructor for FieldDescriptor {
+        type Args = FuncArgs;
+
+        fn py_new(_cls: &Py<PyType>, _args: Self::Args, _vm: &VirtualMachine) -> PyResult<Self> {
+            Ok(FieldDescriptor {})
+        }
+    }
+
+    impl GetDescriptor for FieldDescriptor {
+        fn descr_get(zelf: &PyObject, obj: Option<&PyObject>, _cls: Option<&PyObject>, vm: &VirtualMachine) -> PyResult {
+            ent::property_get(vm, zelf, obj)
+        }
+    }
+
+    /// Forgets the schemas cached for classes of earlier executions.
+    #[pyfunction]
+    fn reset() {
+        ent::reset();
+    }
+
+    /// Fast path of `Entity.__init__`: True if the entity was constructed and stored.
+    #[pyfunction]
+    fn construct(entity: PyObjectRef, kwargs: PyDictRef, vm: &VirtualMachine) -> PyResult<bool> {
+        ent::construct(vm, entity, &kwargs)
+    }
+
+    /// Fast path of `Property.__set__`: True if the value was assigned and saved.
+    #[pyfunction]
+    fn set_fast(desc: PyObjectRef, entity: PyObjectRef, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        ent::set_property(vm, &desc, entity, value)
+    }
+
+    /// Fast path of `Entity.load`: the entity, None if missing, False to run the Python path.
+    #[pyfunction]
+    fn load_fast(cls: PyObjectRef, id: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        Ok(loaded(ent::load(vm, &cls, &id)?, vm))
+    }
+
+    /// Fast path of `Cls[key]`: the entity, None if missing, False to run the Python path.
+    #[pyfunction]
+    fn getitem_fast(cls: PyObjectRef, key: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        Ok(loaded(ent::getitem(vm, &cls, key)?, vm))
+    }
+
+    /// Fast path of `Cls.instances()` over `[(type_name, class)]`: a list, or False.
+    #[pyfunction]
+    fn instances_fast(types: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+        let mut pairs = Vec::with_capacity(types.len());
+        for t in types {
+            let t = t.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("expected (type_name, class) pairs"))?;
+            let [name, cls] = t.as_slice() else { return Err(vm.new_type_error("expected (type_name, class) pairs")) };
+            pairs.push((name.str(vm)?.to_string_lossy().into_owned(), cls.clone()));
+        }
+        Ok(match ent::instances(vm, &pairs)? {
+            Some(list) => vm.ctx.new_list(list).into(),
+            None => vm.ctx.new_bool(false).into(),
         })
     }
 
-    /// Assigns a built-in property of a loaded entity and saves it (the fast path of
-    /// `Property.__set__` + `_save`). If saving fails the old value is put back.
+    /// Fast path of `entity.delete()`: True if the entity was deleted.
     #[pyfunction]
-    fn set_property(table: PyObjectRef, entity: PyObjectRef, schema: PyObjectRef, name: PyStrRef, value: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
-        let (mem, b) = tbl(&table, vm)?;
-        let sc = Schema::parse(vm, &schema)?;
-        let name = s(&name);
-        let p = ent::prop(&sc, &name).ok_or_else(|| vm.new_attribute_error(format!("no property {name}")))?;
-        let v = ent::validate(vm, p, value)?;
-        let d = entity.dict().ok_or_else(|| vm.new_type_error("entity has no __dict__"))?;
-        let old = d.get_item_opt(p.key.as_str(), vm)?;
-        let saved: Vec<(&str, Option<PyObjectRef>)> = ["_timestamp_updated", "_updater"].iter().map(|k| (*k, d.get_item_opt(*k, vm).ok().flatten())).collect();
-        d.set_item(p.key.as_str(), v, vm)?;
-        let result = (|| -> PyResult<()> {
-            if sc.mixin {
-                let caller = sc.caller(vm)?;
-                ent::check_owner(vm, &d, &caller)?;
-                ent::stamp(vm, &d, &sc, &caller)?;
-            }
-            let id = d.get_item_opt("_id", vm)?.unwrap_or_else(|| vm.ctx.none());
-            write_record(mem, b, &entity, &sc, &id, vm)
-        })();
-        if let Err(e) = result {
-            match old {
-                Some(o) => d.set_item(p.key.as_str(), o, vm)?,
-                None => {
-                    let _ = d.del_item(p.key.as_str(), vm);
-                }
-            }
-            for (k, v) in saved {
-                if let Some(v) = v {
-                    d.set_item(k, v, vm)?;
-                }
-            }
-            return Err(e);
-        }
-        Ok(())
-    }
-
-    /// Loads `{type}@{id}` into a new instance of `cls` without running Python code (the fast
-    /// path of `Entity.load`). Returns None if missing, False if the Python path is needed
-    /// (a schema migration, or a stored key the class defines as something else).
-    #[pyfunction]
-    fn hydrate(table: PyObjectRef, cls: PyObjectRef, schema: PyObjectRef, id: PyStrRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        let (mem, b) = tbl(&table, vm)?;
-        let sc = Schema::parse(vm, &schema)?;
-        let t = sc.type_name.clone();
-        let key = keys::entity(&t, &s(&id));
-        let Some(text) = with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.get(st, &key)))?.filter(|x| !x.is_empty()) else {
-            return Ok(vm.ctx.none());
-        };
-        let data = pyjson::loads(vm, &text)?;
-        let Some(data) = data.downcast_ref::<rustpython_vm::builtins::PyDict>() else {
-            return Ok(vm.ctx.new_bool(false).into());
-        };
-        let stored_version = data.get_item_opt("__version__", vm)?.unwrap_or_else(|| vm.ctx.new_int(1).into());
-        if !stored_version.rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)? {
-            return Ok(vm.ctx.new_bool(false).into());
-        }
-        let new = cls.get_attr("__new__", vm)?;
-        let entity = new.call((cls.clone(),), vm)?;
-        let d = entity.dict().ok_or_else(|| vm.new_type_error("entity has no __dict__"))?;
-        let stored_id = data.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v)).unwrap_or_else(|| id.clone().into());
-        d.set_item("_type", vm.ctx.new_str(t.as_str()).into(), vm)?;
-        d.set_item("_id", stored_id, vm)?;
-        d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
-        d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
-        d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
-        let rels = vm.ctx.new_dict();
-        if sc.mixin {
-            let ts = |k: &str| -> PyResult<PyObjectRef> {
-                let v = data.get_item_opt(k, vm)?;
-                let ms = v.and_then(|v| v.downcast_ref::<PyStr>().map(|s| ent::parse_timestamp(&s.to_string_lossy()))).unwrap_or(0);
-                Ok(vm.ctx.new_int(ms).into())
-            };
-            if data.get_item_opt("timestamp_created", vm)?.is_some() {
-                d.set_item("_timestamp_created", ts("timestamp_created")?, vm)?;
-                d.set_item("_timestamp_updated", ts("timestamp_updated")?, vm)?;
-                for (k, attr) in [("creator", "_creator"), ("updater", "_updater"), ("owner", "_owner")] {
-                    d.set_item(attr, data.get_item_opt(k, vm)?.unwrap_or_else(|| vm.ctx.none()), vm)?;
-                }
-            } else {
-                d.set_item("_timestamp_created", vm.ctx.new_int(0).into(), vm)?;
-                d.set_item("_timestamp_updated", vm.ctx.new_int(0).into(), vm)?;
-                for attr in ["_creator", "_updater", "_owner"] {
-                    d.set_item(attr, vm.ctx.none(), vm)?;
-                }
-            }
-        }
-        let mixin_keys = ["timestamp_created", "timestamp_updated", "creator", "updater", "owner"];
-        for (k, v) in data.items_vec() {
-            let k = k.str(vm)?.to_string_lossy().into_owned();
-            if k.starts_with('_') || (sc.mixin && mixin_keys.contains(&k.as_str())) {
-                continue;
-            }
-            if ent::is_relation(&sc, &k) {
-                if !vm.is_none(&v) {
-                    rels.set_item(k.as_str(), ent::stored_refs(vm, &sc, v)?, vm)?;
-                }
-            } else if let Some(p) = ent::prop(&sc, &k) {
-                let v = ent::validate(vm, p, v)?;
-                d.set_item(p.key.as_str(), v, vm)?;
-            } else if cls.get_attr(&*vm.ctx.new_str(k.as_str()), vm).is_ok() {
-                return Ok(vm.ctx.new_bool(false).into());
-            } else {
-                d.set_item(k.as_str(), v, vm)?;
-            }
-        }
-        d.set_item("_relations", rels.into(), vm)?;
-        Ok(entity)
-    }
-
-    thread_local! {
-        static BOUND: std::cell::RefCell<Option<(PyObjectRef, PyObjectRef)>> = const { std::cell::RefCell::new(None) };
-    }
-
-    /// Registers `entity._schema` and the `Database` class, for the class-level fast paths.
-    #[pyfunction]
-    fn bind(schema_fn: PyObjectRef, database_cls: PyObjectRef) {
-        BOUND.with(|b| *b.borrow_mut() = Some((schema_fn, database_cls)));
-    }
-
-    fn class_counter(cls: PyObjectRef, suffix: &str, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        let (schema_fn, database) = BOUND.with(|b| b.borrow().clone()).ok_or_else(|| vm.new_runtime_error("_db.bind was not called"))?;
-        let own = cls
-            .downcast_ref::<rustpython_vm::builtins::PyType>()
-            .and_then(|t| t.get_direct_attr(vm.ctx.intern_str("_codexvm_schema")));
-        let sc = match own {
-            Some(sc) => sc,
-            None => schema_fn.call((cls.clone(),), vm)?,
-        };
-        let native = sc.get_item(&1, vm)?;
-        let type_name = native.get_item(&0, vm)?.str(vm)?.to_string_lossy().into_owned();
-        let key = format!("_system@{type_name}{suffix}");
-        let mut db = database.get_attr("_instance", vm)?;
-        if vm.is_none(&db) {
-            db = database.get_attr("get_instance", vm)?.call((), vm)?;
-        }
-        let b = db.get_attr("_b", vm)?;
-        if b.get_attr("native", vm)?.try_to_bool(vm)? {
-            let (mem, bounds) = tbl(&b.get_attr("t", vm)?, vm)?;
-            let n = with_table(mem, bounds, Some(&type_name), Access::Read, vm, |tb, st| tb.counter(st, &key))?;
-            Ok(vm.ctx.new_int(n).into())
-        } else {
-            b.get_attr("counter", vm)?.call((vm.ctx.new_str(key),), vm)
-        }
+    fn delete_fast(entity: PyObjectRef, vm: &VirtualMachine) -> PyResult<bool> {
+        ent::delete(vm, entity)
     }
 
     /// `Cls.count()`.
     #[pyfunction]
     fn class_count(cls: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        class_counter(cls, "_count", vm)
+        ent::class_counter(vm, &cls, "_count")
     }
 
     /// `Cls.max_id()`.
     #[pyfunction]
     fn class_max_id(cls: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        class_counter(cls, "_id", vm)
+        ent::class_counter(vm, &cls, "_id")
     }
 }

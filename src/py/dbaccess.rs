@@ -1,0 +1,57 @@
+//! Access to a kybra_simple_db table of the store from native code: the policy check, the
+//! store borrow (never held while Python code runs) and errors as Python exceptions.
+
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyTuple};
+use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+use crate::db::{Bounds, DbError, Table};
+use crate::py::policy::{self, Access};
+use crate::store::{self, HostMemory, Store};
+
+/// An engine error as the Python exception kybra_simple_db raises for it.
+pub fn db_error(e: DbError, vm: &VirtualMachine) -> PyBaseExceptionRef {
+    match e {
+        DbError::KeyTooLarge { .. } | DbError::ValueTooLarge { .. } | DbError::CountUnderflow(_) => {
+            vm.new_value_error(e.to_string())
+        }
+        DbError::Corrupt { .. } => vm.new_value_error(e.to_string()),
+        DbError::Store(s) => vm.new_runtime_error(s.to_string()),
+    }
+}
+
+/// A `PermissionError` with `msg`.
+pub fn permission_error(msg: String, vm: &VirtualMachine) -> PyBaseExceptionRef {
+    vm.new_exception_msg(vm.ctx.exceptions.permission_error.to_owned(), msg.into())
+}
+
+/// Runs `f` on the store with the table `mem`, after checking access to `type_name`
+/// (the type a key belongs to, if any).
+pub fn with_table<R>(
+    mem: u16,
+    bounds: Bounds,
+    owner: Option<&str>,
+    access: Access,
+    vm: &VirtualMachine,
+    f: impl FnOnce(&Table, &mut Store<HostMemory>) -> Result<R, DbError>,
+) -> PyResult<R> {
+    let map = policy::check_db_map(mem, access).map_err(|e| permission_error(e.to_string(), vm))?;
+    if let Some(t) = owner {
+        policy::check_type(t, access).map_err(|e| permission_error(e.to_string(), vm))?;
+    }
+    let table = Table::new(map, bounds);
+    store::global::with(|s| f(&table, s))
+        .map_err(|e| vm.new_runtime_error(e.to_string()))?
+        .map_err(|e| db_error(e, vm))
+}
+
+/// Reads a `(memory_id, max_key_size, max_value_size)` table tuple.
+pub fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
+    let bad = || vm.new_type_error("a table is a (memory_id, max_key_size, max_value_size) tuple");
+    let tuple = t.downcast_ref::<PyTuple>().ok_or_else(bad)?;
+    let [m, k, v] = tuple.as_slice() else { return Err(bad()) };
+    Ok((
+        m.clone().try_into_value::<u16>(vm)?,
+        Bounds { max_key: k.clone().try_into_value::<usize>(vm)?, max_value: v.clone().try_into_value::<usize>(vm)? },
+    ))
+}
+
