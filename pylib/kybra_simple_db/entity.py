@@ -428,7 +428,9 @@ class Entity(metaclass=_EntityType):
             db._audit("save", f"_system@{self._type}_count", str(n))
             alias_value = self._alias_value()
             if alias_value is not None:
-                db.delete(self._alias_key(), alias_value)
+                # Only our own entry: a later entity may have taken the alias over.
+                if str(b.alias_get(self._alias_key(), str(alias_value))) == str(self._id):
+                    db.delete(self._alias_key(), alias_value)
         except BaseException:
             b.rollback_to(sp)  # all or nothing: the record, its count and its alias entry
             raise

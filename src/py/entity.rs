@@ -996,11 +996,15 @@ pub fn delete(vm: &VirtualMachine, entity: PyObjectRef) -> PyResult<bool> {
         .map(|v| v.str(vm).map(|s| keys::alias(t, &s.to_string_lossy())))
         .transpose()?;
     let sp = savepoint(vm)?;
+    let own_alias = pyjson::dumps(vm, &id)?;
     let result = with_table(env.mem, env.bounds, Some(t), Access::Write, vm, |tb, st| {
         tb.remove(st, &key)?;
         tb.decrement_count(st, t)?;
+        // Only our own alias entry: a later entity may have taken the alias over.
         if let Some(ak) = &alias {
-            tb.remove(st, ak)?;
+            if tb.get(st, ak).as_deref() == Some(own_alias.as_str()) {
+                tb.remove(st, ak)?;
+            }
         }
         Ok(())
     });
