@@ -12,8 +12,9 @@ from kybra_simple_db.db_engine import Database
 from kybra_simple_db.storage import DefaultStorage
 from kybra_simple_db.system_time import SystemTime
 
-#: Entity classes defined by the runtime's own modules (kept across executions).
-_BOOT_CLASSES = dict(_entity._defined_classes)
+#: Modules whose entity classes belong to one execution (codexes run as module "codex";
+#: `TaskEntity` bases are made by core.execution for each execution).
+_EPHEMERAL_MODULES = ("codex", "core.execution")
 
 
 def begin_execution():
@@ -23,8 +24,9 @@ def begin_execution():
     Database._instance = None
     Database.init(audit_enabled=False, db_storage=DefaultStorage())
     kybra_simple_db.Entity._context.clear()
-    _entity._defined_classes.clear()
-    _entity._defined_classes.update(_BOOT_CLASSES)
+    for key, cls in list(_entity._defined_classes.items()):
+        if getattr(cls, "__module__", None) in _EPHEMERAL_MODULES:
+            del _entity._defined_classes[key]
     context.set_caller_id("system")
     SystemTime.get_instance().clear_time()
 

@@ -150,3 +150,12 @@ def _patch_random():
 
 
 _patch_random()
+
+
+class BudgetExceeded(BaseException):
+    """The execution used more instructions than its budget (a BaseException, so that
+    `except Exception` does not swallow it); its writes are rolled back."""
+
+
+_ic.BudgetExceeded = BudgetExceeded
+_ic.set_budget_exception(BudgetExceeded)

@@ -6,11 +6,12 @@ provided so that annotations evaluate as they do under Kybra.
 """
 
 import _ic
+from kybra.calls import AsyncCall, CallResult, NotifyResult, match
 from kybra.principal import Principal
 from kybra.stable_b_tree_map import StableBTreeMap
 from kybra.types import *  # noqa: F401,F403  (Candid type names)
 
-__all__ = ["ic", "Principal", "StableBTreeMap"]
+__all__ = ["ic", "Principal", "StableBTreeMap", "CallResult", "NotifyResult", "match"]
 
 
 class ic:
@@ -50,3 +51,26 @@ class ic:
     def canister_balance128():
         """The canister's cycle balance (nat)."""
         return _ic.canister_balance()
+
+    @staticmethod
+    def call_raw(canister_id, method, args_raw, payment=0):
+        """A call with raw Candid arguments, for `yield` in an async codex."""
+        from kybra.calls import call_raw
+
+        return call_raw(canister_id, method, args_raw, payment)
+
+    @staticmethod
+    def call_raw128(canister_id, method, args_raw, payment=0):
+        from kybra.calls import call_raw
+
+        return call_raw(canister_id, method, args_raw, payment)
+
+    @staticmethod
+    def candid_encode(candid_string):
+        """Candid text (e.g. `'("hello", 42 : nat)'`) to its binary encoding."""
+        return _ic.candid_encode(candid_string)
+
+    @staticmethod
+    def candid_decode(candid_encoded):
+        """Binary Candid to its text form."""
+        return _ic.candid_decode(candid_encoded)

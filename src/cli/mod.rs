@@ -6,6 +6,7 @@ pub mod db;
 pub mod pytest;
 mod run;
 mod state;
+pub mod task;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,29 +34,37 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Export or import the kybra_simple_db database as JSON.
     Db(db::DbArgs),
+    /// Create, inspect, run and maintain tasks.
+    Task(task::TaskArgs),
 }
 
 /// Options shared by commands that open the store.
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
     /// The state file (created if missing).
-    #[arg(long, value_name = "PATH", default_value = DEFAULT_STATE, env = "CODEXVM_STATE")]
+    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_STATE, env = "CODEXVM_STATE")]
     pub state: PathBuf,
     /// Seed of the random source (`random`, `uuid4`, `os.urandom`); fixed by default.
-    #[arg(long, value_name = "N", conflicts_with = "random")]
+    #[arg(long, global = true, value_name = "N", conflicts_with = "random")]
     pub seed: Option<u64>,
     /// Seed the random source from the operating system instead of a fixed seed.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub random: bool,
 }
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // Die quietly when the reader of our output goes away (`codexvm task show x | head`).
+    // SAFETY: setting a signal disposition to the default has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),
         Command::Test(args) => pytest::main(args),
         Command::Bench(args) => bench::main(args),
         Command::Db(args) => db::main(args),
+        Command::Task(args) => task::main(args),
     }
 }

@@ -10,7 +10,7 @@ pub mod rng;
 use std::cell::RefCell;
 
 pub use candid::Principal;
-pub use native::{Clock, NativeHost};
+pub use native::{CallRecord, Clock, NativeHost, Reply};
 
 /// What the runtime needs from the platform.
 pub trait Host {
@@ -26,6 +26,12 @@ pub trait Host {
     fn cycle_balance(&self) -> u128;
     /// Writes a line to the platform's debug log.
     fn debug_print(&self, line: &str);
+    /// Performs an inter-canister call and waits for its reply (native hosts; in the canister
+    /// calls are awaited by the executor instead). `Err` is the reject code and message.
+    fn call(&self, canister: Principal, method: &str, args: &[u8], cycles: u128) -> Result<Vec<u8>, (u32, String)> {
+        let _ = (args, cycles);
+        Err((3, format!("this host cannot call {canister} ({method})")))
+    }
 }
 
 thread_local! {

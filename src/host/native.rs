@@ -1,6 +1,7 @@
 //! The host used natively: a system or manual clock and fixed identities.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use candid::Principal;
 
@@ -20,10 +21,34 @@ pub enum Clock {
     Manual(u64),
 }
 
+/// A scripted answer of another canister.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Reply with these Candid bytes.
+    Ok(Vec<u8>),
+    /// Reject with this code and message.
+    Reject(u32, String),
+}
+
+/// A call the codex made, as the native host saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    /// The callee.
+    pub canister: Principal,
+    /// The method.
+    pub method: String,
+    /// Candid argument bytes.
+    pub args: Vec<u8>,
+    /// Cycles attached.
+    pub cycles: u128,
+}
+
 /// The native host.
 #[derive(Debug)]
 pub struct NativeHost {
     clock: Cell<Clock>,
+    replies: RefCell<HashMap<(Principal, String), Reply>>,
+    calls: RefCell<Vec<CallRecord>>,
     /// Principal reported by `ic.id()`.
     pub canister_id: Principal,
     /// Principal reported by `ic.caller()`.
@@ -45,7 +70,19 @@ impl NativeHost {
             canister_id: Principal::from_text("bkyz2-fmaaa-aaaaa-qaaaq-cai").expect("valid principal"),
             caller: Principal::anonymous(),
             cpu_start_ns: Cell::new(thread_cpu_ns()),
+            replies: RefCell::new(HashMap::new()),
+            calls: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Scripts how `canister` answers calls to `method`.
+    pub fn set_reply(&self, canister: Principal, method: &str, reply: Reply) {
+        self.replies.borrow_mut().insert((canister, method.to_owned()), reply);
+    }
+
+    /// The calls made so far.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.calls.borrow().clone()
     }
 
     /// Sets the clock.
@@ -90,6 +127,20 @@ impl Host for NativeHost {
 
     fn cycle_balance(&self) -> u128 {
         100_000_000_000_000 // what a fresh local canister shows (100 T cycles)
+    }
+
+    fn call(&self, canister: Principal, method: &str, args: &[u8], cycles: u128) -> Result<Vec<u8>, (u32, String)> {
+        self.calls.borrow_mut().push(CallRecord { canister, method: method.to_owned(), args: args.to_vec(), cycles });
+        if let Some(r) = self.replies.borrow().get(&(canister, method.to_owned())) {
+            return match r {
+                Reply::Ok(b) => Ok(b.clone()),
+                Reply::Reject(c, m) => Err((*c, m.clone())),
+            };
+        }
+        if canister == Principal::management_canister() && method == "raw_rand" {
+            return Ok(candid::encode_one(super::rng::bytes(32)).expect("encode a blob"));
+        }
+        Err((3, format!("no canister {canister} answers '{method}' natively; script a reply (the ic_calls fixture)")))
     }
 
     fn debug_print(&self, line: &str) {

@@ -34,6 +34,7 @@ pub fn with_table<R>(
     vm: &VirtualMachine,
     f: impl FnOnce(&Table, &mut Store<HostMemory>) -> Result<R, DbError>,
 ) -> PyResult<R> {
+    check_budget(vm)?;
     let map = policy::check_db_map(mem, access).map_err(|e| permission_error(e.to_string(), vm))?;
     if let Some(t) = owner {
         policy::check_type(t, access).map_err(|e| permission_error(e.to_string(), vm))?;
@@ -55,3 +56,29 @@ pub fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
     ))
 }
 
+
+thread_local! {
+    static BUDGET_EXCEEDED: std::cell::RefCell<Option<PyObjectRef>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers the `BudgetExceeded` exception class (defined at boot).
+pub fn set_budget_exception(cls: PyObjectRef) {
+    BUDGET_EXCEEDED.with(|b| *b.borrow_mut() = Some(cls));
+}
+
+/// Raises `BudgetExceeded` once the execution used more instructions than its budget (checked
+/// by every storage and system call; sticky, so a codex cannot keep going by catching it).
+pub fn check_budget(vm: &VirtualMachine) -> PyResult<()> {
+    if !policy::over_budget() {
+        return Ok(());
+    }
+    let budget = policy::budget().unwrap_or(0);
+    let msg = format!("the execution used more than its budget of {budget} instructions; its writes are rolled back");
+    match BUDGET_EXCEEDED.with(|b| b.borrow().clone()) {
+        Some(cls) => {
+            let exc = cls.call((vm.ctx.new_str(msg),), vm)?;
+            Err(exc.downcast().map_err(|_| vm.new_runtime_error("BudgetExceeded is not an exception"))?)
+        }
+        None => Err(vm.new_runtime_error(msg)),
+    }
+}

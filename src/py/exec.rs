@@ -3,7 +3,7 @@
 use rustpython_vm::builtins::PyDictRef;
 use rustpython_vm::compiler::Mode;
 use rustpython_vm::scope::Scope;
-use rustpython_vm::{PyResult, VirtualMachine};
+use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
 use super::{capture, Captured, PyError, Runtime};
 
@@ -49,6 +49,32 @@ impl Outcome {
     }
 }
 
+/// Prepares the codex's globals (the runtime's per-execution reset, the standard names, then
+/// `prepare`), compiles and runs its top level; returns its globals.
+pub fn run_top(
+    vm: &VirtualMachine,
+    codex: Codex<'_>,
+    prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
+) -> PyResult<PyDictRef> {
+    let globals = vm.ctx.new_dict();
+    globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
+    globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
+    globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
+    vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
+    prepare(vm, &globals)?;
+    let code = vm
+        .compile(codex.source, Mode::Exec, codex.filename)
+        .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
+    vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))?;
+    Ok(globals)
+}
+
+/// JSON text of a codex's result value (`repr()` for what JSON cannot hold).
+pub fn result_json(vm: &VirtualMachine, value: PyObjectRef) -> PyResult<String> {
+    let to_json = vm.import("_codexvm", 0)?.get_attr("result_json", vm)?;
+    Ok(to_json.call((value,), vm)?.str(vm)?.to_string_lossy().into_owned())
+}
+
 /// Runs `codex` in fresh globals; `prepare` may add names (e.g. `TaskEntity`) before it runs.
 pub fn run(
     rt: &Runtime,
@@ -59,20 +85,9 @@ pub fn run(
     capture::start(opts.output_limit);
     let result = rt.enter(|vm| {
         let run = || -> PyResult<String> {
-            let globals = vm.ctx.new_dict();
-            globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
-            globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
-            globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
-            vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
-            prepare(vm, &globals)?;
-            let code = vm
-                .compile(codex.source, Mode::Exec, codex.filename)
-                .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
-            vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))?;
+            let globals = run_top(vm, codex, prepare)?;
             let result = globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none());
-            let to_json = vm.import("_codexvm", 0)?.get_attr("result_json", vm)?;
-            let text = to_json.call((result,), vm)?;
-            Ok(text.str(vm)?.to_string_lossy().into_owned())
+            result_json(vm, result)
         };
         run().map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
     });

@@ -60,6 +60,11 @@ pub fn check_map(id: u16, access: Access) -> Result<MapId, PolicyError> {
         return Err(PolicyError::Reserved(id));
     }
     let map = id as MapId;
+    if map == crate::store::ENTITY_MAP && CONTEXT.with(|c| c.borrow().task.is_some()) {
+        // A task reaches the entity store only through kybra_simple_db, where namespaces are
+        // checked; raw access would bypass them.
+        return Err(PolicyError::Denied { map: id, access: if access == Access::Read { "read" } else { "write" } });
+    }
     POLICY.with(|c| match &*c.borrow() {
         MapPolicy::All => Ok(map),
         MapPolicy::Only(maps) if maps.contains(&map) => Ok(map),
@@ -82,8 +87,91 @@ pub fn check_db_map(id: u16, access: Access) -> Result<MapId, PolicyError> {
     Ok(id as MapId)
 }
 
-/// Checks that the execution may read or write records of the entity type `type_name`.
-pub fn check_type(type_name: &str, access: Access) -> Result<(), PolicyError> {
-    let _ = (type_name, access);
-    Ok(())
+/// Access to another task's namespace, given by a controller.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Grant {
+    /// The namespace (`task_<name>`).
+    pub namespace: String,
+    /// Writing too, not only reading.
+    pub write: bool,
+}
+
+/// Who is running: a task (with its namespace and grants) or privileged code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecContext {
+    /// The task's name, when a task's codex runs.
+    pub task: Option<String>,
+    /// Extra namespaces the task may use.
+    pub grants: Vec<Grant>,
+    /// Instructions the execution may use.
+    pub budget: Option<u64>,
+}
+
+impl ExecContext {
+    /// The namespace of the running task.
+    pub fn namespace(&self) -> Option<String> {
+        self.task.as_ref().map(|t| format!("task_{t}"))
+    }
+}
+
+thread_local! {
+    static CONTEXT: RefCell<ExecContext> = RefCell::new(ExecContext::default());
+}
+
+/// Sets who is running, returning the previous context.
+pub fn set_context(c: ExecContext) -> ExecContext {
+    CONTEXT.with(|x| std::mem::replace(&mut *x.borrow_mut(), c))
+}
+
+/// The current context.
+pub fn context() -> ExecContext {
+    CONTEXT.with(|x| x.borrow().clone())
+}
+
+/// Why a task's access to a namespace was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("task '{task}' may not {access} records of namespace '{namespace}' (a controller can grant it)")]
+pub struct NamespaceDenied {
+    /// The task.
+    pub task: String,
+    /// The namespace.
+    pub namespace: String,
+    /// "read" or "write".
+    pub access: &'static str,
+}
+
+/// Checks that the execution may read or write records of the entity type `type_name`: a task
+/// reaches its own namespace, namespaces granted to it and records outside any task namespace;
+/// other code (controllers, the runner) reaches everything.
+pub fn check_type(type_name: &str, access: Access) -> Result<(), NamespaceDenied> {
+    let Some(ns) = crate::db::keys::namespace_of(type_name).filter(|ns| ns.starts_with("task_")) else {
+        return Ok(());
+    };
+    CONTEXT.with(|c| {
+        let c = c.borrow();
+        let Some(task) = &c.task else { return Ok(()) };
+        if c.namespace().as_deref() == Some(ns)
+            || c.grants.iter().any(|g| g.namespace == ns && (access == Access::Read || g.write))
+        {
+            return Ok(());
+        }
+        Err(NamespaceDenied {
+            task: task.clone(),
+            namespace: ns.to_owned(),
+            access: if access == Access::Read { "read" } else { "write" },
+        })
+    })
+}
+
+/// The instruction budget of the running execution, if any.
+pub fn budget() -> Option<u64> {
+    CONTEXT.with(|c| c.borrow().budget)
+}
+
+/// True once the running execution used more instructions than its budget.
+pub fn over_budget() -> bool {
+    match budget() {
+        Some(b) => crate::host::with(|h| h.performance_counter(0)) > b,
+        None => false,
+    }
 }

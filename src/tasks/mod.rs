@@ -1,6 +1,9 @@
-//! Layer 5: tasks — running codexes atomically (this file's [`executor`]); the task model,
-//! scheduler and `TaskEntity` build on it.
+//! Layer 5: tasks — running codexes atomically ([`executor`]), scheduled, resumable task steps
+//! ([`runner`], with the scheduler's state machine in `pylib/codexvm/scheduler.py`) and the
+//! grants that open one task's namespace to another ([`grants`]).
 
 pub mod executor;
+pub mod grants;
+pub mod runner;
 
 pub use executor::{execute, ExecError, Execution};

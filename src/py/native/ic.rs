@@ -19,11 +19,38 @@ pub mod _ic {
 
     /// `ic.print`: one captured stdout line, also sent to the platform's debug log.
     #[pyfunction]
-    fn print(line: PyStrRef) {
+    fn print(line: PyStrRef, vm: &VirtualMachine) -> PyResult<()> {
+        crate::py::dbaccess::check_budget(vm)?;
         let s = line.to_string_lossy();
         capture::write(1, &s);
         capture::write(1, "\n");
         host::with(|h| h.debug_print(&s));
+        Ok(())
+    }
+
+    /// The instruction budget of the running execution (None outside one).
+    #[pyfunction]
+    fn budget() -> Option<u64> {
+        crate::py::policy::budget()
+    }
+
+    /// The name of the task whose codex is running (None outside a task).
+    #[pyfunction]
+    fn task_name() -> Option<String> {
+        crate::py::policy::context().task
+    }
+
+    /// Registers the `BudgetExceeded` class raised when an execution exceeds its budget.
+    #[pyfunction]
+    fn set_budget_exception(cls: rustpython_vm::PyObjectRef) {
+        crate::py::dbaccess::set_budget_exception(cls);
+    }
+
+    /// Decodes a Candid reply holding one `blob` (as `raw_rand` answers).
+    #[pyfunction]
+    fn candid_decode_blob(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        let v: Vec<u8> = candid::decode_one(bytes.as_bytes()).map_err(|e| vm.new_value_error(format!("not a Candid blob: {e}")))?;
+        Ok(vm.ctx.new_bytes(v))
     }
 
     /// Nanoseconds since the Unix epoch.

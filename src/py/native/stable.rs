@@ -13,7 +13,11 @@ pub mod _stable {
     use crate::store::{self, MapId};
 
     fn open(mem: u16, access: Access, vm: &VirtualMachine) -> PyResult<MapId> {
-        policy::check_map(mem, access).map_err(|e| vm.new_value_error(e.to_string()))
+        crate::py::dbaccess::check_budget(vm)?;
+        policy::check_map(mem, access).map_err(|e| match e {
+            policy::PolicyError::Denied { .. } => crate::py::dbaccess::permission_error(e.to_string(), vm),
+            _ => vm.new_value_error(e.to_string()),
+        })
     }
 
     fn store_err(e: impl std::fmt::Display, vm: &VirtualMachine) -> rustpython_vm::builtins::PyBaseExceptionRef {

@@ -1,0 +1,251 @@
+"""The task scheduler's state machine, over the task entities (Task, TaskStep, TaskSchedule,
+TaskExecution, Call, Codex) so codexes and ggg see the same records.
+
+The runtime (Rust) drives it: `reap` (executions a trap interrupted) -> `claim` (the next due
+step; committed before the codex runs) -> run the codex in its own transaction -> `finish`
+(record the outcome, advance the task). Times are seconds since the epoch.
+
+Fixed against realms: a future `run_at` fires by itself and `run_after` is honoured (the runtime
+arms a timer for `next_wakeup()`); a schedule runs exactly once per period; a failed step is a
+failure (with an optional retry policy); a trapped step is detected and recorded.
+"""
+
+import ast
+
+from ggg.call import Call
+from ggg.codex import Codex
+from ggg.task import Task
+from ggg.task_executions import TaskExecution
+from ggg.task_schedule import TaskSchedule
+from ggg.task_step import TaskStep
+
+#: Executions kept per task (older ones are deleted when a new one finishes).
+KEEP_EXECUTIONS = 50
+#: Longest task name: its namespace `task_<name>::<Class>_alias@<value>` must fit in the
+#: store's 100-byte keys with room for class names and alias values.
+MAX_NAME = 48
+#: What one execution's `logs` and `result` keep (realms kept 4999 characters).
+MAX_TEXT = 4999
+
+
+class TaskError(ValueError):
+    """A task operation was refused (unknown task, bad arguments, ...)."""
+
+
+def is_async_source(code, filename="<codex>"):
+    """True if the codex defines a module-level `async_task` (realms' async contract), found in
+    the syntax tree (realms searched the text for 'yield')."""
+    tree = ast.parse(code, filename)
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "async_task" for n in tree.body)
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name.strip():
+        raise TaskError("a task needs a non-empty name")
+    if len(name) > MAX_NAME:
+        raise TaskError(f"task name {name[:20]!r}... is {len(name)} characters; at most {MAX_NAME}")
+    if "@" in name or "::" in name:
+        raise TaskError("a task name may not contain '@' or '::' (they delimit stored keys)")
+
+
+def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_retries=0, retry_delay=0,
+                budget_percent=80, metadata=""):
+    """Creates a task from `steps` (dicts with `code`, optional `codex_name`, `run_next_after`).
+    Each step's source must compile; the first step is due at `max(run_at, now + run_after)`
+    plus its `run_next_after`."""
+    _check_name(name)
+    if Task[name] is not None:
+        raise TaskError(f"a task named {name!r} already exists")
+    if not steps:
+        raise TaskError("a task needs at least one step")
+    for label, v in (("repeat_every", repeat_every), ("run_at", run_at), ("run_after", run_after),
+                     ("max_retries", max_retries), ("retry_delay", retry_delay)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise TaskError(f"{label} must be a non-negative integer, not {v!r}")
+    if not isinstance(budget_percent, int) or not 1 <= budget_percent <= 100:
+        raise TaskError(f"budget_percent must be between 1 and 100, not {budget_percent!r}")
+    made = []
+    for i, s in enumerate(steps):
+        code = s.get("code")
+        codex_name = s.get("codex_name") or f"_{name}_step_{i}"
+        if code is None:
+            codex = Codex[codex_name]
+            if codex is None:
+                raise TaskError(f"step {i}: no code and no codex named {codex_name!r}")
+            code = codex.code
+        compile(code, codex_name, "exec")  # a SyntaxError names the line
+        delay = s.get("run_next_after", 0)
+        if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
+            raise TaskError(f"step {i}: run_next_after must be a non-negative integer")
+        made.append((codex_name, code, delay, is_async_source(code, codex_name)))
+    step_entities = []
+    for codex_name, code, delay, is_async in made:
+        codex = Codex[codex_name]
+        if codex is None:
+            codex = Codex(name=codex_name, code=code)
+        elif codex.code != code:
+            codex.code = code
+        call = Call(is_async=is_async, codex=codex)
+        step_entities.append(TaskStep(call=call, run_next_after=delay, status="pending"))
+    task = Task(name=name, metadata=metadata, status="pending", step_to_execute=0, max_retries=max_retries,
+                retry_delay=retry_delay, budget_percent=budget_percent)
+    task.steps = step_entities
+    TaskSchedule(name=f"schedule_{name}", task=task, run_at=run_at, repeat_every=repeat_every, last_run_at=0)
+    task.next_run_at = max(run_at, now + run_after) + made[0][2]
+    return task
+
+
+def _task(name):
+    t = Task[name]
+    if t is None:
+        raise TaskError(f"no task named {name!r}")
+    return t
+
+
+def _schedule(task):
+    for s in task.schedules:
+        return s
+    return None
+
+
+def _active(task):
+    s = _schedule(task)
+    return task.status != "cancelled" and task.next_run_at and not (s is not None and s.disabled)
+
+
+def next_wakeup():
+    """The earliest time a step of some task is due, or None."""
+    times = [t.next_run_at for t in Task.instances() if _active(t)]
+    return min(times) if times else None
+
+
+def claim(now):
+    """Claims the next due step (a TaskExecution marked running) and returns what to run, or
+    None. The claim is committed before the codex runs, so a trap during the run is seen later."""
+    due = [t for t in Task.instances() if _active(t) and t.next_run_at <= now and not t.current_execution]
+    if not due:
+        return None
+    task = min(due, key=lambda t: (t.next_run_at, int(t._id)))
+    steps = list(task.steps)
+    index = task.step_to_execute if task.step_to_execute < len(steps) else 0
+    step = steps[index]
+    codex = step.call.codex
+    schedule = _schedule(task)
+    if index == 0 and task.retries_used == 0 and schedule is not None:
+        schedule.last_run_at = now  # a cycle starts
+    execution = TaskExecution(name=f"{task.name}_execution", task=task, status="running", step=index,
+                              started_at=now, logs="", result="")
+    task.status = "running"
+    task.next_run_at = 0
+    task.current_execution = int(execution._id)
+    step.status = "running"
+    return {"execution": execution._id, "task": task.name, "step": index, "code": codex.code, "codex": codex.name,
+            "is_async": bool(step.call.is_async), "budget_percent": task.budget_percent}
+
+
+def _text(s):
+    s = "" if s is None else str(s)
+    return s if len(s) <= MAX_TEXT else s[: MAX_TEXT - 1] + "…"
+
+
+def finish(execution_id, ok, result, error, logs, instructions, now):
+    """Records how the execution ended and advances its task."""
+    ex = TaskExecution[str(execution_id)]
+    if ex is None or ex.status != "running":
+        return
+    task = ex.task
+    ex.status = "completed" if ok else "failed"
+    ex.result = _text(result if ok else error)
+    ex.logs = _text("\n".join(logs) if isinstance(logs, (list, tuple)) else logs)
+    ex.finished_at = now
+    ex.instructions = int(instructions)
+    if task is None:
+        return
+    task.current_execution = 0
+    steps = list(task.steps)
+    i = ex.step
+    if 0 <= i < len(steps):
+        steps[i].status = "completed" if ok else "failed"
+    if task.status == "cancelled":
+        pass
+    elif ok:
+        task.retries_used = 0
+        if i + 1 < len(steps):
+            task.step_to_execute = i + 1
+            task.next_run_at = now + steps[i + 1].run_next_after
+        else:
+            _end_cycle(task, steps, now, "completed")
+    elif task.retries_used < task.max_retries:
+        task.retries_used += 1
+        task.next_run_at = now + task.retry_delay
+    else:
+        task.retries_used = 0
+        _end_cycle(task, steps, now, "failed")
+    _trim(task)
+
+
+def _end_cycle(task, steps, now, outcome):
+    task.step_to_execute = 0
+    for s in steps:
+        if s.status != "pending":
+            s.status = "pending"
+    schedule = _schedule(task)
+    if schedule is not None and schedule.repeat_every > 0 and not schedule.disabled:
+        # Exactly once per period: the next cycle is one period after this one started; periods
+        # missed while the canister was busy or stopped are skipped, not run back to back.
+        period = schedule.repeat_every
+        nxt = schedule.last_run_at + period
+        if nxt <= now:
+            nxt += ((now - nxt) // period + 1) * period
+        task.status = "pending" if outcome == "completed" else "failed"
+        task.next_run_at = nxt
+    else:
+        task.status = outcome
+        task.next_run_at = 0
+
+
+def _trim(task):
+    executions = list(task.executions)
+    for old in executions[: max(0, len(executions) - KEEP_EXECUTIONS)]:
+        task.executions.remove(old)
+        old.delete()
+
+
+def reap(now):
+    """Marks as failed every execution still running: its message trapped (the instruction
+    limit, or any other trap), so nothing it did was kept. Returns how many."""
+    n = 0
+    for task in Task.instances():
+        if task.current_execution:
+            ex = TaskExecution[str(task.current_execution)]
+            if ex is not None and ex.status == "running":
+                finish(ex._id, False, None, "the execution did not finish: its message trapped (for example at the "
+                                            "instruction limit); none of its writes were kept", [], 0, now)
+                n += 1
+            else:
+                task.current_execution = 0
+    return n
+
+
+def stop(name):
+    """Cancels a task: no step of it runs until `start`."""
+    task = _task(name)
+    task.status = "cancelled"
+    task.next_run_at = 0
+    return task
+
+
+def start(name, now):
+    """Resumes a stopped, failed or completed task at its current step, now."""
+    task = _task(name)
+    if task.status == "running" and task.current_execution:
+        raise TaskError(f"task {name!r} is running")
+    task.status = "pending"
+    task.retries_used = 0
+    task.next_run_at = now
+    return task
+
+
+def arm_all():
+    """realms' `TaskManager.run()`: nothing to do, the scheduler watches every task."""
+    return None

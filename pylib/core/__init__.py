@@ -1,0 +1,2 @@
+"""realms' `core` package paths that codexes import (`core.execution`, `core.task_manager`,
+`core.extensions`)."""

@@ -1,0 +1,1 @@
+"""Typed stand-ins for canisters codexes call."""

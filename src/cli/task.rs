@@ -1,0 +1,338 @@
+//! `codexvm task ...`: create, inspect, run and maintain tasks on the native store.
+//!
+//! `task run` drives the scheduler on a simulated clock (it jumps to the next due step instead
+//! of waiting), persisted in the state file so that later commands continue from it.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::host::{self, Clock, NativeHost};
+use crate::tasks::grants;
+use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
+
+use super::{state, StateArgs};
+
+/// `codexvm task ...`
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    #[command(subcommand)]
+    what: TaskCommand,
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum TaskCommand {
+    /// Create a task whose steps are the given codex files, in order.
+    Create(CreateArgs),
+    /// List the tasks with their status and progress.
+    List,
+    /// Show a task: status, schedule, progress, last executions and every record of its namespace.
+    Show {
+        /// The task.
+        name: String,
+        /// How many executions to show.
+        #[arg(long, default_value_t = 10)]
+        executions: i64,
+    },
+    /// Show the logs of a task's last executions.
+    Logs {
+        /// The task.
+        name: String,
+        /// How many executions.
+        #[arg(long, default_value_t = 5)]
+        last: i64,
+    },
+    /// Run the scheduler (simulated clock) until the task finishes a cycle, or for a while.
+    Run(RunArgs),
+    /// Cancel a task (no step runs until `start`).
+    Stop {
+        /// The task.
+        name: String,
+    },
+    /// Resume a stopped, failed or completed task at its current step.
+    Start {
+        /// The task.
+        name: String,
+    },
+    /// Delete every record of a task's namespace.
+    Clear {
+        /// The task.
+        name: String,
+    },
+    /// Delete a task with its steps, schedule, executions and namespace.
+    Delete {
+        /// The task.
+        name: String,
+    },
+    /// Let a task read (or also write) another task's namespace.
+    Grant {
+        /// The task that gets access.
+        name: String,
+        /// The other task (its namespace `task_<other>`).
+        other: String,
+        /// Writing too.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Take a grant back.
+    Revoke {
+        /// The task.
+        name: String,
+        /// The other task.
+        other: String,
+    },
+}
+
+/// Arguments of `codexvm task create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The task's name (its namespace is `task_<name>`).
+    pub name: String,
+    /// One codex file per step.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Repeat every N seconds (0: run once).
+    #[arg(long, default_value_t = 0)]
+    pub every: i64,
+    /// First run no earlier than this time (seconds since the epoch).
+    #[arg(long, default_value_t = 0)]
+    pub at: i64,
+    /// First run N seconds from now.
+    #[arg(long, default_value_t = 0)]
+    pub after: i64,
+    /// Delay before each step after the first (seconds), one value per step after the first.
+    #[arg(long = "step-delay", value_delimiter = ',')]
+    pub step_delays: Vec<i64>,
+    /// Retries of a failed step.
+    #[arg(long, default_value_t = 0)]
+    pub retries: i64,
+    /// Seconds before a retry.
+    #[arg(long, default_value_t = 0)]
+    pub retry_delay: i64,
+    /// Instruction budget of each execution, in percent of the 40 B message limit.
+    #[arg(long, default_value_t = 80)]
+    pub budget: i64,
+}
+
+/// Arguments of `codexvm task run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The task.
+    pub name: String,
+    /// Run until the task completes a full pass (its batch cycle) or stops.
+    #[arg(long, conflicts_with = "for_")]
+    pub until_done: bool,
+    /// Run for this long of (simulated) time: `90s`, `30m`, `2h`, `1d`.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_: Option<String>,
+    /// Stop after this many executions.
+    #[arg(long)]
+    pub max_executions: Option<u64>,
+}
+
+const CLOCK_KEY: &[u8] = b"clock";
+
+/// Reads the simulated clock (ns) saved in the state, or the machine's time.
+fn load_clock() -> u64 {
+    crate::store::global::with(|s| s.get(grants::GRANTS_MAP, CLOCK_KEY))
+        .ok()
+        .flatten()
+        .and_then(|v| v.try_into().ok().map(u64::from_le_bytes))
+        .unwrap_or_else(|| host::with(|h| h.time_ns()))
+}
+
+fn save_clock(ns: u64) -> Result<(), crate::store::StoreError> {
+    crate::store::global::with(|s| -> Result<(), crate::store::StoreError> {
+        s.begin()?;
+        s.put(grants::GRANTS_MAP, CLOCK_KEY, &ns.to_le_bytes())?;
+        s.commit().map(drop)
+    })
+    .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?
+}
+
+fn set_clock(ns: u64) {
+    host::install(Box::new(NativeHost::new(Clock::Manual(ns))));
+}
+
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("bad duration unit in {s:?} (s, m, h, d)")),
+    };
+    Ok(n * mult)
+}
+
+fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("codexvm task: {e}");
+    ExitCode::from(1)
+}
+
+fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> String {
+    let status = view["status"].as_str().unwrap_or("?");
+    let bar = match (view["progress"]["done"].as_u64(), view["progress"]["total"].as_u64()) {
+        (Some(done), Some(total)) if total > 0 => {
+            let width = 30;
+            let filled = (done as usize * width / total as usize).min(width);
+            format!("[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled))
+        }
+        _ => String::from("[no progress reported]"),
+    };
+    format!("{bar}  executions: {executions}  status: {status}  simulated time: +{}s", elapsed_s)
+}
+
+fn run(args: &RunArgs) -> Result<ExitCode, TaskError> {
+    let name = args.name.clone();
+    let view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
+    let start_cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
+    let limit_s = args.for_.as_deref().map(parse_duration).transpose().map_err(TaskError::Reply)?;
+    let mut clock = load_clock();
+    let began = clock;
+    let tty = std::io::stdout().is_terminal();
+    let mut executions = 0u64;
+    let mut last_view = view;
+    loop {
+        set_clock(clock);
+        let now = (clock / 1_000_000_000) as i64;
+        if let Some(l) = limit_s {
+            if now - (began / 1_000_000_000) as i64 >= l {
+                break;
+            }
+        }
+        match runner::tick(now, MESSAGE_LIMIT)? {
+            Some((claim, outcome)) => {
+                executions += 1;
+                if !outcome.ok {
+                    let why = outcome.error.as_deref().unwrap_or("").trim_end().lines().last().unwrap_or("").to_owned();
+                    eprintln!("{}execution {} of task {} (step {}) failed: {why}", if tty { "\n" } else { "" }, claim.execution, claim.task, claim.step);
+                }
+                if claim.task == name {
+                    last_view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
+                    let line = progress_line(&last_view, executions, ((clock - began) / 1_000_000_000) as i64);
+                    if tty {
+                        print!("\r{line}");
+                        let _ = std::io::stdout().flush();
+                    } else {
+                        println!("{line}");
+                    }
+                }
+                // Each execution takes (simulated) time: a second per execution.
+                clock += 1_000_000_000;
+            }
+            None => match runner::next_wakeup()? {
+                Some(t) if limit_s.is_some() || args.until_done || args.max_executions.is_some() => {
+                    clock = clock.max(t as u64 * 1_000_000_000);
+                }
+                _ => break,
+            },
+        }
+        let status = last_view["status"].as_str().unwrap_or("");
+        let cycles = last_view["progress"]["cycles"].as_u64().unwrap_or(0);
+        if args.until_done && (cycles > start_cycles || matches!(status, "completed" | "failed" | "cancelled")) {
+            break;
+        }
+        if args.max_executions.is_some_and(|m| executions >= m) {
+            break;
+        }
+    }
+    if tty {
+        println!();
+    }
+    save_clock(clock).map_err(|e| TaskError::Reply(e.to_string()))?;
+    println!("{}", progress_line(&last_view, executions, ((clock - began) / 1_000_000_000) as i64));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn create(a: &CreateArgs) -> Result<serde_json::Value, TaskError> {
+    let mut steps = Vec::new();
+    for (i, f) in a.files.iter().enumerate() {
+        let code = std::fs::read_to_string(f).map_err(|e| TaskError::Reply(format!("{}: {e}", f.display())))?;
+        let delay = if i == 0 { 0 } else { a.step_delays.get(i - 1).copied().unwrap_or(0) };
+        let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        steps.push(serde_json::json!({"code": code, "codex_name": stem, "run_next_after": delay}));
+    }
+    let spec = serde_json::json!({
+        "name": a.name, "steps": steps, "repeat_every": a.every, "run_at": a.at, "run_after": a.after,
+        "max_retries": a.retries, "retry_delay": a.retry_delay, "budget_percent": a.budget,
+    });
+    let now = (load_clock() / 1_000_000_000) as i64;
+    runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)])
+}
+
+/// Entry point of `codexvm task`.
+pub fn main(args: TaskArgs) -> ExitCode {
+    if let Err(e) = state::open(&args.state) {
+        eprintln!("codexvm: {e}");
+        return ExitCode::from(2);
+    }
+    set_clock(load_clock());
+    let now = || (load_clock() / 1_000_000_000) as i64;
+    let result = match &args.what {
+        TaskCommand::Create(a) => create(a).map(|v| {
+            println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v["next_run_at"]);
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::List => runner::api("list_tasks", vec![]).map(|v| {
+            for t in v.as_array().into_iter().flatten() {
+                let p = &t["progress"];
+                let prog = if p.is_null() { String::new() } else { format!("  {}/{} (cycles {})", p["done"], p["total"], p["cycles"]) };
+                println!("{:<24} {:<10} next run {:<12} executions {}{prog}", t["name"].as_str().unwrap_or(""), t["status"].as_str().unwrap_or(""), t["next_run_at"], t["executions_total"]);
+            }
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Show { name, executions } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(*executions)]).map(|mut v| {
+            v["grants"] = serde_json::to_value(grants::of(name).unwrap_or_default()).unwrap_or_default();
+            print_json(&v);
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Logs { name, last } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(*last)]).map(|v| {
+            for e in v["executions"].as_array().into_iter().flatten() {
+                println!("--- execution {} (step {}) {} at {}, {} instructions", e["id"].as_str().unwrap_or(""), e["step"], e["status"].as_str().unwrap_or(""), e["started_at"], e["instructions"]);
+                println!("{}", e["logs"].as_str().unwrap_or(""));
+                println!("result: {}", e["result"].as_str().unwrap_or(""));
+            }
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Run(a) => run(a),
+        TaskCommand::Stop { name } => runner::api("stop", vec![ApiArg::Str(name.clone())]).map(|_| {
+            println!("task {name} cancelled");
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Start { name } => runner::api("start", vec![ApiArg::Str(name.clone()), ApiArg::Int(now())]).map(|_| {
+            println!("task {name} resumed");
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Clear { name } => runner::api("clear", vec![ApiArg::Str(name.clone())]).map(|v| {
+            println!("removed {v} keys of namespace task_{name}");
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Delete { name } => runner::api("delete", vec![ApiArg::Str(name.clone())]).map(|v| {
+            let _ = grants::revoke_all(name);
+            println!("deleted task {name} ({v} namespace keys)");
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Grant { name, other, write } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])
+            .and_then(|_| grants::grant(name, &format!("task_{other}"), *write).map_err(|e| TaskError::Reply(e.to_string())))
+            .map(|g| {
+                println!("task {name} grants: {}", serde_json::to_string(&g).unwrap_or_default());
+                ExitCode::SUCCESS
+            }),
+        TaskCommand::Revoke { name, other } => grants::revoke(name, &format!("task_{other}")).map_err(|e| TaskError::Reply(e.to_string())).map(|g| {
+            println!("task {name} grants: {}", serde_json::to_string(&g).unwrap_or_default());
+            ExitCode::SUCCESS
+        }),
+    };
+    result.unwrap_or_else(fail)
+}
