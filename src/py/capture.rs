@@ -80,3 +80,12 @@ pub fn write(fd: i32, text: &str) {
         if fd == 2 { s.captured.stderr.push_str(kept) } else { s.captured.stdout.push_str(kept) }
     });
 }
+
+/// Puts back a capture taken with [`start`] (after a nested execution captured its own output).
+pub fn restore(previous: Captured, limit: usize) {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.limit = limit;
+        s.captured = previous;
+    });
+}

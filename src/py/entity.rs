@@ -815,6 +815,9 @@ pub fn load(vm: &VirtualMachine, cls: &PyObject, id: &PyObject) -> PyResult<Load
 }
 
 fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Schema, id: &PyObject) -> PyResult<Loaded> {
+    // Even an object already in memory is only handed out if the execution may read its type.
+    crate::py::policy::check_type(&sc.type_name, Access::Read)
+        .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     if let Some(e) = env.lookup(vm, &sc.type_name, id)? {
         return Ok(Loaded::Entity(e));
     }
@@ -885,7 +888,9 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
             after = Some(last);
         }
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    // Kybra's StableBTreeMap orders keys by their Candid encoding (length first), so on the IC
+    // realms saw `T@9` before `T@10`; keep that order.
+    rows.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
     let mut out = Vec::with_capacity(rows.len());
     for (_, i, id, text) in rows {
         let (cls, sc) = &classes[i];

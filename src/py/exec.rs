@@ -56,11 +56,24 @@ pub fn run_top(
     codex: Codex<'_>,
     prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
 ) -> PyResult<PyDictRef> {
+    run_top_with(vm, codex, prepare, true)
+}
+
+/// [`run_top`], optionally without the per-execution reset (for a codex run from inside another
+/// execution, which keeps the caller's database view).
+pub fn run_top_with(
+    vm: &VirtualMachine,
+    codex: Codex<'_>,
+    prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
+    reset: bool,
+) -> PyResult<PyDictRef> {
     let globals = vm.ctx.new_dict();
     globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
     globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
     globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
-    vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
+    if reset {
+        vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
+    }
     prepare(vm, &globals)?;
     let code = vm
         .compile(codex.source, Mode::Exec, codex.filename)

@@ -39,13 +39,19 @@ pub fn revoke(task: &str, namespace: &str) -> Result<Vec<Grant>, StoreError> {
 fn save(task: &str, list: &[Grant]) -> Result<(), StoreError> {
     let value = serde_json::to_vec(list).expect("serialize grants");
     store::global::with(|s| -> Result<(), StoreError> {
-        s.begin()?;
+        let own = !s.in_transaction();
+        if own {
+            s.begin()?;
+        }
         if list.is_empty() {
             s.remove(GRANTS_MAP, &key(task))?;
         } else {
             s.put(GRANTS_MAP, &key(task), &value)?;
         }
-        s.commit().map(drop)
+        if own {
+            s.commit()?;
+        }
+        Ok(())
     })
     .map_err(|e| StoreError::Corrupt(e.to_string()))?
 }

@@ -4,6 +4,7 @@
 
 pub mod executor;
 pub mod grants;
+pub mod nested;
 pub mod runner;
 
 pub use executor::{execute, ExecError, Execution};

@@ -215,16 +215,7 @@ fn execute_inner(claim: &Claim) -> Result<String, PyError> {
     let task = claim.task.clone();
     let top = rt.enter(|vm| {
         let inner = || -> PyResult<Result<PyObjectRef, String>> {
-        let prepare = |vm: &VirtualMachine, g: &rustpython_vm::builtins::PyDictRef| -> PyResult<()> {
-            let ex = sys_module(vm, "core.execution")?;
-            let logger = sys_module(vm, "kybra_simple_logging")?.get_attr("get_logger", vm)?.call((format!("task_{task}"),), vm)?;
-            let names = ex.get_attr("codex_globals", vm)?.call((vm.ctx.new_str(task.as_str()), logger), vm)?;
-            vm.call_method(g.as_object(), "update", (names,))?;
-            let helpers = sys_module(vm, "codexvm.batch")?;
-            g.set_item("batch", helpers.get_attr("batch", vm)?, vm)?;
-            g.set_item("progress", helpers.get_attr("progress", vm)?, vm)?;
-            Ok(())
-        };
+        let prepare = task_globals(&task);
         let globals = exec::run_top(vm, codex, &prepare)?;
         let async_task = globals.get_item_opt("async_task", vm)?;
         match async_task.filter(|_| claim.is_async) {
@@ -259,6 +250,22 @@ fn execute_inner(claim: &Claim) -> Result<String, PyError> {
         Ok(Ok(driver)) => driver,
     };
     drive(rt, &driver, claim)
+}
+
+/// Adds what a task's codex finds without importing: realms' names (`ggg`, `ic`, `String`, ...),
+/// `TaskEntity` for the task's namespace, `logger`/`log` (the task's logger) and the batching
+/// helpers `batch` and `progress`.
+pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::builtins::PyDictRef) -> PyResult<()> + '_ {
+    move |vm, g| {
+        let ex = sys_module(vm, "core.execution")?;
+        let logger = sys_module(vm, "kybra_simple_logging")?.get_attr("get_logger", vm)?.call((format!("task_{task}"),), vm)?;
+        let names = ex.get_attr("codex_globals", vm)?.call((vm.ctx.new_str(task), logger), vm)?;
+        vm.call_method(g.as_object(), "update", (names,))?;
+        let helpers = sys_module(vm, "codexvm.batch")?;
+        g.set_item("batch", helpers.get_attr("batch", vm)?, vm)?;
+        g.set_item("progress", helpers.get_attr("progress", vm)?, vm)?;
+        Ok(())
+    }
 }
 
 /// Drives an async codex: each call it yields is a commit point — what it wrote so far is

@@ -208,21 +208,18 @@ pub mod _db {
         let mut rows: Vec<(String, String, String)> = Vec::new();
         for t in &types {
             let t = s(t);
-            let prefix = keys::type_prefix(&t);
-            let start = match &after {
-                Some(a) if a.as_str() >= prefix.as_str() => Some(a.clone()),
-                _ => None,
-            };
-            let page = with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, start.as_deref(), limit)))?;
+            let page = with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, None, usize::MAX)))?;
             rows.extend(page.into_iter().map(|(id, _)| {
                 let key = keys::entity(&t, &id);
                 (t.clone(), id, key)
             }));
         }
-        rows.sort_by(|a, b| a.2.cmp(&b.2));
+        // Length first, then bytes: the order of Kybra's Candid-encoded StableBTreeMap keys.
+        let order = |k: &str| (k.len(), k.to_owned());
+        rows.sort_by(|a, b| order(&a.2).cmp(&order(&b.2)));
         rows.dedup_by(|a, b| a.2 == b.2);
         if let Some(a) = &after {
-            rows.retain(|r| r.2.as_str() > a.as_str());
+            rows.retain(|r| order(&r.2) > order(a));
         }
         rows.truncate(limit);
         let items = rows

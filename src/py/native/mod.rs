@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod ic;
+pub mod runtime;
 pub mod stable;
 
 use rustpython_vm::builtins::PyModuleDef;
@@ -9,5 +10,5 @@ use rustpython_vm::Context;
 
 /// The definitions of every native module of ours.
 pub fn module_defs(ctx: &Context) -> Vec<&'static PyModuleDef> {
-    vec![db::_db::module_def(ctx), ic::_ic::module_def(ctx), stable::_stable::module_def(ctx)]
+    vec![db::_db::module_def(ctx), ic::_ic::module_def(ctx), runtime::_runtime::module_def(ctx), stable::_stable::module_def(ctx)]
 }
