@@ -25,7 +25,7 @@ users = batch(User, share=0.6)
 for user in users:
     tax = int(getattr(user, "income", 0) or 0) * TAX_RATE_PERCENT // 100
     if tax > 0:
-        Transfer(id=f"tax_{cycle}_{user.id}", principal_from=user.id, principal_to=treasury.name,
+        Transfer(id=f"atax_{cycle}_{user.id}", principal_from=user.id, principal_to=treasury.name,
                  instrument=token.name, amount=tax, status="collected", tags=f"tax cycle {cycle}")
         collected += tax
 treasury.balance = treasury.balance + collected

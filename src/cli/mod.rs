@@ -3,6 +3,7 @@
 pub mod bench;
 mod canister_bench;
 pub mod db;
+mod demo;
 pub mod pytest;
 mod run;
 mod state;
@@ -36,6 +37,8 @@ enum Command {
     Db(db::DbArgs),
     /// Create, inspect, run and maintain tasks.
     Task(task::TaskArgs),
+    /// The main job: seed a realm, create the tax-collection task, run one full cycle.
+    Demo(demo::DemoArgs),
 }
 
 /// Options shared by commands that open the store.
@@ -66,5 +69,6 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::main(args),
         Command::Db(args) => db::main(args),
         Command::Task(args) => task::main(args),
+        Command::Demo(args) => demo::main(args),
     }
 }

@@ -182,7 +182,9 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 
 fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> String {
     let status = view["status"].as_str().unwrap_or("?");
-    let bar = match (view["progress"]["done"].as_u64(), view["progress"]["total"].as_u64()) {
+    let cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
+    let done = view["progress"]["done"].as_u64().map(|d| if d == 0 && cycles > 0 { view["progress"]["total"].as_u64().unwrap_or(0) } else { d });
+    let bar = match (done, view["progress"]["total"].as_u64()) {
         (Some(done), Some(total)) if total > 0 => {
             let width = 30;
             let filled = (done as usize * width / total as usize).min(width);
@@ -190,10 +192,10 @@ fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> S
         }
         _ => String::from("[no progress reported]"),
     };
-    format!("{bar}  executions: {executions}  status: {status}  simulated time: +{}s", elapsed_s)
+    format!("{bar}  cycles: {cycles}  executions: {executions}  status: {status}  simulated time: +{elapsed_s}s")
 }
 
-fn run(args: &RunArgs) -> Result<ExitCode, TaskError> {
+fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
     let name = args.name.clone();
     let view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
     let start_cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
@@ -255,6 +257,12 @@ fn run(args: &RunArgs) -> Result<ExitCode, TaskError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the scheduler as `codexvm task run` does (the store must be open).
+pub fn run(args: &RunArgs) -> ExitCode {
+    set_clock(load_clock());
+    run_inner(args).unwrap_or_else(fail)
+}
+
 fn create(a: &CreateArgs) -> Result<serde_json::Value, TaskError> {
     let mut steps = Vec::new();
     for (i, f) in a.files.iter().enumerate() {
@@ -305,7 +313,7 @@ pub fn main(args: TaskArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        TaskCommand::Run(a) => run(a),
+        TaskCommand::Run(a) => run_inner(a),
         TaskCommand::Stop { name } => runner::api("stop", vec![ApiArg::Str(name.clone())]).map(|_| {
             println!("task {name} cancelled");
             ExitCode::SUCCESS
