@@ -132,7 +132,11 @@ def claim(now):
     codex = step.call.codex
     schedule = _schedule(task)
     if index == 0 and task.retries_used == 0 and schedule is not None:
-        schedule.last_run_at = now  # a cycle starts
+        # A cycle starts; it serves the period `now` falls in (the schedule's grid keeps its phase).
+        slot = task.next_run_at
+        if schedule.repeat_every > 0 and slot < now:
+            slot += (now - slot) // schedule.repeat_every * schedule.repeat_every
+        schedule.last_run_at = slot
     execution = TaskExecution(name=f"{task.name}_execution", task=task, status="running", step=index,
                               started_at=now, logs="", result="")
     task.status = "running"
@@ -191,12 +195,13 @@ def _end_cycle(task, steps, now, outcome):
             s.status = "pending"
     schedule = _schedule(task)
     if schedule is not None and schedule.repeat_every > 0 and not schedule.disabled:
-        # Exactly once per period: the next cycle is one period after this one started; periods
-        # missed while the canister was busy or stopped are skipped, not run back to back.
+        # Exactly once per period: the next cycle serves the period after the one this cycle
+        # served. If that period has already begun (the cycle overran, or was reaped late), it runs
+        # now, once; periods that passed entirely meanwhile are skipped, not run back to back.
         period = schedule.repeat_every
         nxt = schedule.last_run_at + period
-        if nxt <= now:
-            nxt += ((now - nxt) // period + 1) * period
+        if nxt < now:
+            nxt += (now - nxt) // period * period
         task.status = "pending" if outcome == "completed" else "failed"
         task.next_run_at = nxt
     else:

@@ -22,6 +22,8 @@ pub trait Host {
     fn caller(&self) -> Principal;
     /// Instructions executed so far in the current message (`kind` 0) or call context (`kind` 1).
     fn performance_counter(&self, kind: u32) -> u64;
+    /// Marks the start of a new message (the instruction counter restarts); the IC does this itself.
+    fn start_message(&self) {}
     /// The canister's cycle balance.
     fn cycle_balance(&self) -> u128;
     /// Writes a line to the platform's debug log.

@@ -95,11 +95,6 @@ impl NativeHost {
         let now = self.time_ns();
         self.clock.set(Clock::Manual(now.saturating_add(ns)));
     }
-
-    /// Starts a new "message": the instruction estimate counts from here.
-    pub fn start_message(&self) {
-        self.cpu_start_ns.set(thread_cpu_ns());
-    }
 }
 
 impl Host for NativeHost {
@@ -123,6 +118,10 @@ impl Host for NativeHost {
 
     fn performance_counter(&self, _kind: u32) -> u64 {
         thread_cpu_ns().saturating_sub(self.cpu_start_ns.get()).saturating_mul(INSTRUCTIONS_PER_NS)
+    }
+
+    fn start_message(&self) {
+        self.cpu_start_ns.set(thread_cpu_ns());
     }
 
     fn cycle_balance(&self) -> u128 {

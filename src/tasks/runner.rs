@@ -174,10 +174,11 @@ pub fn run_claim(claim: &Claim, message_limit: u64) -> StepOutcome {
         grants: grants_of(&claim.task),
         budget: Some(message_limit / 100 * claim.budget_percent.clamp(1, 100)),
     };
+    // Each execution is a message of its own: the budget and the count cover the whole message.
+    host::with(|h| h.start_message());
     let previous = policy::set_context(ctx);
-    let start = host::with(|h| h.performance_counter(0));
     let ran = execute(claim);
-    let instructions = host::with(|h| h.performance_counter(0)).saturating_sub(start);
+    let instructions = host::with(|h| h.performance_counter(0));
     policy::set_context(previous);
     let logs = ran.captured.lines();
     match ran.result {
@@ -326,7 +327,6 @@ enum Step {
 /// outcome, or None when nothing is due.
 pub fn tick(now: i64, message_limit: u64) -> Result<Option<(Claim, StepOutcome)>, TaskError> {
     let Some(claim) = claim(now)? else { return Ok(None) };
-    host::with(|h| h.performance_counter(0)); // (natively: the counter is per execution)
     let outcome = run_claim(&claim, message_limit);
     finish(&outcome, now_s().max(now))?;
     Ok(Some((claim, outcome)))
