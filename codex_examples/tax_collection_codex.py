@@ -55,7 +55,8 @@ treasury.balance = treasury.balance + total_collected
 
 new_position = min(position + BATCH_SIZE, len(users))
 state.value = str(new_position)
-progress(new_position, len(users))  # codexvm: show done/total in the task's state
+if "progress" in globals():  # codexvm shows done/total in the task's state; realms has no progress()
+    progress(new_position, len(users))
 ic.print(f"💰 Collected {total_collected} from {len(batch)} users")
 ic.print(f"📊 Progress: {new_position}/{len(users)}")
 

@@ -11,7 +11,6 @@ pub mod py;
 pub mod store;
 pub mod tasks;
 
-#[cfg(target_arch = "wasm32")]
 pub mod canister;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -1,45 +1,15 @@
 //! The built canister module (`target/canister/codexvm.wasm`, made by `scripts/build-canister`)
-//! in the wasmtime test host: replica limits, controllers-only execution, atomic executions,
+//! in the wasmtime test host: replica limits, guarded execution, atomic executions,
 //! the standard library, upgrades, and the Candid interface.
 
 mod support;
+#[path = "support/canister.rs"]
+mod canister_support;
 
-use std::sync::OnceLock;
-
-use candid::{CandidType, Deserialize, Principal};
-use codexvm_host::{Canister, CanisterModule, RejectCode};
+use candid::Principal;
+use canister_support::{installed, module, run, wasm_path};
+use codexvm_host::{Canister, RejectCode};
 use support::repo;
-
-#[derive(Debug, CandidType, Deserialize)]
-struct RunReply {
-    success: bool,
-    result: Option<String>,
-    error: Option<String>,
-    logs: Vec<String>,
-    instructions: u64,
-}
-
-fn wasm_path() -> std::path::PathBuf {
-    std::env::var_os("CODEXVM_WASM").map(Into::into).unwrap_or_else(|| repo("target/canister/codexvm.wasm"))
-}
-
-fn module() -> &'static CanisterModule {
-    static M: OnceLock<CanisterModule> = OnceLock::new();
-    M.get_or_init(|| {
-        let p = wasm_path();
-        CanisterModule::load(&p).unwrap_or_else(|e| panic!("{e}\n(build the module first: scripts/build-canister)"))
-    })
-}
-
-fn installed() -> Canister {
-    let (c, report) = Canister::install(module(), &candid::encode_args(()).unwrap()).expect("instantiate");
-    assert!(report.result.is_ok(), "init failed: {:?}\n{}", report.result, report.debug_log.join("\n"));
-    c
-}
-
-fn run(c: &mut Canister, source: &str) -> RunReply {
-    c.update("run_codex", &candid::encode_one(source).unwrap()).decode()
-}
 
 #[test]
 fn module_passes_the_replicas_limits() {
@@ -89,10 +59,10 @@ fn non_controllers_are_rejected() {
     let stranger = Principal::self_authenticating(b"someone else");
     let report = c.update_as(stranger, "run_codex", &candid::encode_one("result = 1").unwrap());
     let rej = report.reject();
-    assert_eq!(rej.code, RejectCode::CanisterError);
-    assert!(rej.message.contains("is not a controller"), "{}", rej.message);
+    assert_eq!(rej.code, RejectCode::CanisterReject, "inspect_message refuses it early");
+    assert!(rej.message.contains("may not call run_codex: it needs the admin role"), "{}", rej.message);
     let report = c.update_as(Principal::anonymous(), "run_codex", &candid::encode_one("result = 1").unwrap());
-    assert!(report.result.is_err());
+    assert!(report.reject().message.contains("anonymous principal may not call run_codex"), "{}", report.reject().message);
 }
 
 #[test]

@@ -29,9 +29,9 @@ def create_task(spec_json, now):
     return _out(monitor.task_view(task, executions=0))
 
 
-def claim(now):
-    reaped = scheduler.reap(now)
-    c = scheduler.claim(now)
+def claim(now, live_json="[]", only=""):
+    reaped = scheduler.reap(now, json.loads(live_json))
+    c = scheduler.claim(now, only or None)
     if c is not None:
         c["reaped"] = reaped
     return _out(c)

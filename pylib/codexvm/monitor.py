@@ -45,8 +45,9 @@ def progress_of(name):
 
 
 def execution_view(ex):
-    return {"id": ex._id, "step": ex.step, "status": ex.status, "started_at": ex.started_at,
-            "finished_at": ex.finished_at, "instructions": ex.instructions, "result": ex.result, "logs": ex.logs}
+    return {"id": ex._id, "step": ex.step or 0, "status": ex.status, "started_at": ex.started_at or 0,
+            "finished_at": ex.finished_at or None, "instructions": ex.instructions or 0, "result": ex.result or "",
+            "logs": ex.logs or ""}
 
 
 def task_view(task, executions=5):
@@ -55,15 +56,15 @@ def task_view(task, executions=5):
     for i, s in enumerate(task.steps):
         codex = s.call.codex if s.call is not None else None
         steps.append({"index": i, "codex": codex.name if codex else None, "is_async": bool(s.call.is_async) if s.call else False,
-                      "run_next_after": s.run_next_after, "status": s.status})
+                      "run_next_after": s.run_next_after or 0, "status": s.status})
     execs = list(task.executions)
     return {
         "id": task._id, "name": task.name, "status": task.status, "step_to_execute": task.step_to_execute,
-        "next_run_at": task.next_run_at, "max_retries": task.max_retries, "retry_delay": task.retry_delay,
+        "next_run_at": task.next_run_at or 0, "max_retries": task.max_retries or 0, "retry_delay": task.retry_delay or 0,
         "budget_percent": task.budget_percent, "steps": steps,
-        "schedule": None if schedule is None else {"name": schedule.name, "run_at": schedule.run_at,
-                                                     "repeat_every": schedule.repeat_every,
-                                                     "last_run_at": schedule.last_run_at, "disabled": schedule.disabled},
+        "schedule": None if schedule is None else {"name": schedule.name, "run_at": schedule.run_at or 0,
+                                                     "repeat_every": schedule.repeat_every or 0,
+                                                     "last_run_at": schedule.last_run_at or 0, "disabled": bool(schedule.disabled)},
         "progress": progress_of(task.name),
         "executions_total": len(execs),
         "executions": [execution_view(e) for e in execs[-executions:]] if executions else [],

@@ -119,10 +119,16 @@ def next_wakeup():
     return min(times) if times else None
 
 
-def claim(now):
+def claim(now, only=None):
     """Claims the next due step (a TaskExecution marked running) and returns what to run, or
-    None. The claim is committed before the codex runs, so a trap during the run is seen later."""
-    due = [t for t in Task.instances() if _active(t) and t.next_run_at <= now and not t.current_execution]
+    None; `only` restricts it to one task. The claim is committed before the codex runs, so a
+    trap during the run is seen later."""
+    if only is not None:
+        t = Task[only]
+        candidates = [t] if t is not None else []
+    else:
+        candidates = Task.instances()
+    due = [t for t in candidates if _active(t) and t.next_run_at <= now and not t.current_execution]
     if not due:
         return None
     task = min(due, key=lambda t: (t.next_run_at, int(t._id)))
@@ -216,12 +222,16 @@ def _trim(task):
         old.delete()
 
 
-def reap(now):
-    """Marks as failed every execution still running: its message trapped (the instruction
-    limit, or any other trap), so nothing it did was kept. Returns how many."""
+def reap(now, live=()):
+    """Marks as failed every execution still running except those in `live` (async executions
+    waiting for a call's reply): its message trapped (the instruction limit, or any other trap),
+    so nothing it did after its last commit point was kept. Returns how many."""
+    live = {str(x) for x in live}
     n = 0
     for task in Task.instances():
         if task.current_execution:
+            if str(task.current_execution) in live:
+                continue
             ex = TaskExecution[str(task.current_execution)]
             if ex is not None and ex.status == "running":
                 finish(ex._id, False, None, "the execution did not finish: its message trapped (for example at the "

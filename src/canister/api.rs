@@ -1,51 +1,165 @@
-//! Candid endpoints.
+//! Our own endpoints: running a codex, tasks (typed), roles and grants.
 
-use candid::{CandidType, Deserialize};
+use candid::Principal;
 
+use super::access::guard;
+use super::roles::{self, Role};
+use super::scheduler;
+use super::types::*;
 use crate::py::{Codex, RunOptions};
-use crate::tasks;
+use crate::tasks::runner::{self, ApiArg, TaskError};
+use crate::tasks::{self, manage};
 
-/// The reply of `run_codex`.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct RunReply {
-    /// True if the codex finished (and its writes were committed).
-    pub success: bool,
-    /// JSON text of the codex's `result` on success.
-    pub result: Option<String>,
-    /// The traceback on failure.
-    pub error: Option<String>,
-    /// Captured output, one entry per line (stdout, then stderr).
-    pub logs: Vec<String>,
-    /// Instructions the execution used.
-    pub instructions: u64,
+fn now_s() -> i64 {
+    (ic_cdk::api::time() / 1_000_000_000) as i64
 }
 
-fn require_controller() {
-    let caller = ic_cdk::api::msg_caller();
-    if !ic_cdk::api::is_controller(&caller) {
-        ic_cdk::trap(format!("codexvm: {caller} is not a controller of this canister"));
-    }
+fn err(e: TaskError) -> String {
+    e.to_string()
 }
 
-/// Runs a codex now, as one atomic execution (controllers only).
+fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(v).map_err(|e| format!("codexvm: unexpected task record: {e}"))
+}
+
+/// Runs a codex now, as one atomic execution (admins).
 #[ic_cdk::update]
 fn run_codex(source: String) -> RunReply {
-    require_controller();
+    guard("run_codex");
     let exec = match tasks::execute(Codex { source: &source, filename: "<codex>" }, &RunOptions::default()) {
         Ok(x) => x,
         Err(e) => ic_cdk::trap(format!("codexvm: {e}")),
     };
     let logs = exec.outcome.captured.lines();
+    scheduler::arm(); // the codex may have created or changed tasks
     match exec.outcome.result {
         Ok(json) => RunReply { success: true, result: Some(json), error: None, logs, instructions: exec.instructions },
         Err(e) => RunReply { success: false, result: None, error: Some(e.traceback), logs, instructions: exec.instructions },
     }
 }
 
-/// Size of the stable memory, in 64 KiB pages.
+/// Creates a task (admins); its first step is armed at once.
+#[ic_cdk::update]
+fn create_task(spec: TaskSpec) -> Result<TaskView, String> {
+    guard("create_task");
+    let json = serde_json::to_string(&strip_nulls(serde_json::to_value(&spec).expect("spec to JSON"))).expect("JSON");
+    let v = runner::api("create_task", vec![ApiArg::Str(json), ApiArg::Int(now_s())]).map_err(err)?;
+    scheduler::arm();
+    from_json(v)
+}
+
+fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect(),
+        serde_json::Value::Array(a) => a.into_iter().map(strip_nulls).collect(),
+        other => other,
+    }
+}
+
+/// Every task with its progress and last execution (readers).
+#[ic_cdk::query]
+fn list_tasks() -> Result<Vec<TaskView>, String> {
+    guard("list_tasks");
+    from_json(manage::list().map_err(err)?)
+}
+
+fn task_state(name: &str, executions: u32) -> Result<(TaskState, serde_json::Value), String> {
+    let mut v = manage::state(name, executions as i64).map_err(err)?;
+    let records = v["records"].take();
+    let counters = v["counters"].take();
+    let namespace = v["namespace"].as_str().unwrap_or_default().to_owned();
+    let grants = from_json(v["grants"].take())?;
+    let task: TaskView = from_json(v.clone())?;
+    let state = TaskState { task, namespace, records_json: records.to_string(), counters_json: counters.to_string(), grants };
+    v["records"] = records;
+    v["counters"] = counters;
+    Ok((state, v))
+}
+
+/// One task: status, schedule, progress, the last `executions` and its namespace's records (readers).
+#[ic_cdk::query]
+fn get_task(name: String, executions: u32) -> Result<TaskState, String> {
+    guard("get_task");
+    task_state(&name, executions).map(|(s, _)| s)
+}
+
+/// A task's whole state as one JSON document, all executions included (readers).
+#[ic_cdk::query]
+fn export_task(name: String) -> Result<String, String> {
+    guard("export_task");
+    task_state(&name, i32::MAX as u32).map(|(_, v)| v.to_string())
+}
+
+/// Deletes every record of a task's namespace; returns how many keys (admins).
+#[ic_cdk::update]
+fn clear_task(name: String) -> Result<u64, String> {
+    guard("clear_task");
+    manage::clear(&name).map_err(err)
+}
+
+/// Deletes a task with its steps, executions, records and grants (admins).
+#[ic_cdk::update]
+fn delete_task(name: String) -> Result<u64, String> {
+    guard("delete_task");
+    let r = manage::delete(&name).map_err(err);
+    scheduler::arm();
+    r
+}
+
+fn grant_views(g: Vec<crate::py::policy::Grant>) -> Vec<GrantView> {
+    g.into_iter().map(|g| GrantView { namespace: g.namespace, write: g.write }).collect()
+}
+
+/// Lets task `task` read (or also write) task `other`'s namespace (controllers).
+#[ic_cdk::update]
+fn grant_namespace(task: String, other: String, write: bool) -> Result<Vec<GrantView>, String> {
+    guard("grant_namespace");
+    manage::grant(&task, &other, write).map(grant_views).map_err(err)
+}
+
+/// Takes back task `task`'s access to task `other`'s namespace (controllers).
+#[ic_cdk::update]
+fn revoke_namespace(task: String, other: String) -> Result<Vec<GrantView>, String> {
+    guard("revoke_namespace");
+    manage::revoke(&task, &other).map(grant_views).map_err(err)
+}
+
+/// Gives a principal a role (controllers).
+#[ic_cdk::update]
+fn grant_role(who: Principal, role: Role) -> Result<Vec<Role>, String> {
+    guard("grant_role");
+    if who == Principal::anonymous() {
+        return Err("codexvm: roles cannot be given to the anonymous principal".into());
+    }
+    roles::grant(&who, role).map_err(|e| e.to_string())
+}
+
+/// Takes a role back (controllers).
+#[ic_cdk::update]
+fn revoke_role(who: Principal, role: Role) -> Result<Vec<Role>, String> {
+    guard("revoke_role");
+    roles::revoke(&who, role).map_err(|e| e.to_string())
+}
+
+/// Every principal holding a role (controllers).
+#[ic_cdk::query]
+fn list_roles() -> Vec<RoleAssignment> {
+    guard("list_roles");
+    roles::all().into_iter().map(|(principal, roles)| RoleAssignment { principal, roles }).collect()
+}
+
+/// What the caller may do (anyone).
+#[ic_cdk::query]
+fn my_access() -> Access {
+    let principal = ic_cdk::api::msg_caller();
+    Access { principal, controller: ic_cdk::api::is_controller(&principal), roles: roles::of(&principal) }
+}
+
+/// Size of the stable memory, in 64 KiB pages (readers).
 #[ic_cdk::query]
 fn stable_size() -> u64 {
+    guard("stable_size");
     ic_cdk::api::stable_size()
 }
 
-ic_cdk::export_candid!();
+

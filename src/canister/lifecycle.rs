@@ -1,5 +1,6 @@
 //! `init`, `pre_upgrade` and `post_upgrade`: everything durable already lives in stable memory,
-//! so an upgrade only rebuilds the heap (host, store handle, interpreter, timers).
+//! so an upgrade only rebuilds the heap (host, store handle, interpreter) and re-arms the
+//! scheduler's timers from the stored tasks.
 
 use ic_stable_structures::DefaultMemoryImpl;
 
@@ -9,6 +10,7 @@ use crate::store::{self, Store};
 
 use super::host::CanisterHost;
 use super::random;
+use super::scheduler;
 
 fn start() {
     host::install(Box::new(CanisterHost));
@@ -18,6 +20,7 @@ fn start() {
         ic_cdk::trap(format!("codexvm: interpreter boot failed:\n{e}"));
     }
     random::schedule_raw_rand();
+    scheduler::start();
 }
 
 #[ic_cdk::init]

@@ -1,6 +1,28 @@
-//! Layer 6: the canister — lifecycle hooks and Candid endpoints (built for wasm32 only).
+//! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
+//! `realms`), access control (`access`, with the rules in [`roles`]) and the timers that drive
+//! the scheduler (`scheduler`). Only [`roles`] is built natively (its rules are tested there).
 
-mod api;
+pub mod roles;
+
+#[cfg(target_arch = "wasm32")]
+mod access;
+#[cfg(target_arch = "wasm32")]
 mod host;
+#[cfg(target_arch = "wasm32")]
 mod lifecycle;
+#[cfg(target_arch = "wasm32")]
 mod random;
+#[cfg(target_arch = "wasm32")]
+mod scheduler;
+#[cfg(target_arch = "wasm32")]
+mod types;
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod realms;
+
+// The Candid service is generated from the endpoints; it names their types.
+#[cfg(target_arch = "wasm32")]
+use {candid::{Nat, Principal}, roles::Role, types::*};
+#[cfg(target_arch = "wasm32")]
+ic_cdk::export_candid!();

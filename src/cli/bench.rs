@@ -28,6 +28,9 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// kybra_simple_db operations: codexvm vs CPython + kybra_simple_db 0.5.0.
     Db(DbArgs),
+    /// Instructions in the built canister (start-up, method preludes, executions, Python
+    /// compute) beside Kybra's, Basilisk's and plain Rust's published figures.
+    Canister,
 }
 
 /// Arguments of `codexvm bench db`.
@@ -141,6 +144,16 @@ fn default_cpython() -> PathBuf {
 /// Entry point of `codexvm bench`.
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
+        BenchWhat::Canister => match super::canister_bench::costs() {
+            Ok(rows) => {
+                print!("{}", super::canister_bench::table(&rows));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("codexvm bench canister: {e}");
+                ExitCode::from(1)
+            }
+        },
         BenchWhat::Db(a) => {
             let ours = match run_codexvm(a.n) {
                 Ok(t) => t,

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::host::{self, Clock, NativeHost};
-use crate::tasks::grants;
+use crate::tasks::{grants, manage};
 use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
 
 use super::{state, StateArgs};
@@ -292,7 +292,7 @@ pub fn main(args: TaskArgs) -> ExitCode {
             println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v["next_run_at"]);
             ExitCode::SUCCESS
         }),
-        TaskCommand::List => runner::api("list_tasks", vec![]).map(|v| {
+        TaskCommand::List => manage::list().map(|v| {
             for t in v.as_array().into_iter().flatten() {
                 let p = &t["progress"];
                 let prog = if p.is_null() { String::new() } else { format!("  {}/{} (cycles {})", p["done"], p["total"], p["cycles"]) };
@@ -300,8 +300,7 @@ pub fn main(args: TaskArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        TaskCommand::Show { name, executions } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(*executions)]).map(|mut v| {
-            v["grants"] = serde_json::to_value(grants::of(name).unwrap_or_default()).unwrap_or_default();
+        TaskCommand::Show { name, executions } => manage::state(name, *executions).map(|v| {
             print_json(&v);
             ExitCode::SUCCESS
         }),
@@ -322,22 +321,19 @@ pub fn main(args: TaskArgs) -> ExitCode {
             println!("task {name} resumed");
             ExitCode::SUCCESS
         }),
-        TaskCommand::Clear { name } => runner::api("clear", vec![ApiArg::Str(name.clone())]).map(|v| {
+        TaskCommand::Clear { name } => manage::clear(name).map(|v| {
             println!("removed {v} keys of namespace task_{name}");
             ExitCode::SUCCESS
         }),
-        TaskCommand::Delete { name } => runner::api("delete", vec![ApiArg::Str(name.clone())]).map(|v| {
-            let _ = grants::revoke_all(name);
+        TaskCommand::Delete { name } => manage::delete(name).map(|v| {
             println!("deleted task {name} ({v} namespace keys)");
             ExitCode::SUCCESS
         }),
-        TaskCommand::Grant { name, other, write } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])
-            .and_then(|_| grants::grant(name, &format!("task_{other}"), *write).map_err(|e| TaskError::Reply(e.to_string())))
-            .map(|g| {
-                println!("task {name} grants: {}", serde_json::to_string(&g).unwrap_or_default());
-                ExitCode::SUCCESS
-            }),
-        TaskCommand::Revoke { name, other } => grants::revoke(name, &format!("task_{other}")).map_err(|e| TaskError::Reply(e.to_string())).map(|g| {
+        TaskCommand::Grant { name, other, write } => manage::grant(name, other, *write).map(|g| {
+            println!("task {name} grants: {}", serde_json::to_string(&g).unwrap_or_default());
+            ExitCode::SUCCESS
+        }),
+        TaskCommand::Revoke { name, other } => manage::revoke(name, other).map(|g| {
             println!("task {name} grants: {}", serde_json::to_string(&g).unwrap_or_default());
             ExitCode::SUCCESS
         }),

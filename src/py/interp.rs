@@ -23,7 +23,7 @@ pub const PRELOAD: &[&str] = &[
     "traceback", "base64", "hashlib", "uuid", "typing", "dataclasses", "enum", "io", "contextlib",
     "pprint", "weakref", "copy", "string", "abc", "operator", "struct", "binascii", "heapq", "bisect",
     "decimal", "textwrap", "statistics", "kybra", "kybra_simple_logging", "kybra_simple_db", "ggg",
-    "core.execution", "core.task_manager", "codexvm.api", "codexvm.batch", "codexvm.asyncdrive", "_codexvm",
+    "core.execution", "core.task_manager", "codexvm.api", "codexvm.realms_api", "codexvm.batch", "codexvm.asyncdrive", "_codexvm",
 ];
 
 /// How to build the interpreter.

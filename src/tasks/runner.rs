@@ -107,8 +107,14 @@ pub fn txn<R>(f: impl FnOnce(&VirtualMachine) -> PyResult<R>) -> Result<R, TaskE
 
 /// Calls `codexvm.api.<func>(*args)` in a transaction; returns its JSON reply.
 pub fn api(func: &'static str, args: Vec<ApiArg>) -> Result<serde_json::Value, TaskError> {
-    let text = txn(|vm| {
-        let f = sys_module(vm, "codexvm.api")?.get_attr(func, vm)?;
+    let text = call_text("codexvm.api", func, args)?;
+    serde_json::from_str(&text).map_err(|e| TaskError::Reply(e.to_string()))
+}
+
+/// Calls `<module>.<func>(*args)` in a transaction; returns the text it returns.
+pub fn call_text(module: &'static str, func: &'static str, args: Vec<ApiArg>) -> Result<String, TaskError> {
+    txn(|vm| {
+        let f = sys_module(vm, module)?.get_attr(func, vm)?;
         let args: Vec<PyObjectRef> = args
             .iter()
             .map(|a| match a {
@@ -117,8 +123,7 @@ pub fn api(func: &'static str, args: Vec<ApiArg>) -> Result<serde_json::Value, T
             })
             .collect();
         Ok(f.call(args, vm)?.str(vm)?.to_string_lossy().into_owned())
-    })?;
-    serde_json::from_str(&text).map_err(|e| TaskError::Reply(e.to_string()))
+    })
 }
 
 /// An argument of [`api`].
@@ -142,7 +147,14 @@ pub fn grants_of(task: &str) -> Vec<Grant> {
 
 /// Finds interrupted executions, then claims the next due step (committed), if any.
 pub fn claim(now: i64) -> Result<Option<Claim>, TaskError> {
-    let v = api("claim", vec![ApiArg::Int(now)])?;
+    claim_with(now, &[], None)
+}
+
+/// [`claim`], sparing the executions in `live` (async ones waiting for a reply) and, with
+/// `only`, claiming only that task's step.
+pub fn claim_with(now: i64, live: &[String], only: Option<&str>) -> Result<Option<Claim>, TaskError> {
+    let live = serde_json::to_string(live).expect("serialize ids");
+    let v = api("claim", vec![ApiArg::Int(now), ApiArg::Str(live), ApiArg::Str(only.unwrap_or("").to_owned())])?;
     if v.is_null() {
         return Ok(None);
     }
@@ -160,37 +172,112 @@ pub fn next_wakeup() -> Result<Option<i64>, TaskError> {
     Ok(api("next_wakeup", vec![])?.as_i64())
 }
 
-/// What an execution's codex produced before the outcome is recorded.
-struct Ran {
-    result: Result<String, PyError>,
-    captured: capture::Captured,
+/// An inter-canister call an async codex is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRequest {
+    /// The callee.
+    pub canister: Principal,
+    /// The method.
+    pub method: String,
+    /// Candid-encoded arguments.
+    pub args: Vec<u8>,
+    /// Cycles attached.
+    pub cycles: u128,
 }
 
-/// Runs the claimed step's codex as one execution (atomic, or with commit points at each call
-/// of an async codex) under its task's context; returns how it ended.
+/// An async execution stopped at a call: its writes so far are committed.
+pub struct Suspended {
+    claim: Claim,
+    driver: PyObjectRef,
+    logs: Vec<String>,
+    instructions: u64,
+    /// The call to make; its reply goes to [`resume`].
+    pub call: CallRequest,
+}
+
+impl Suspended {
+    /// The claim being run.
+    pub fn claim(&self) -> &Claim {
+        &self.claim
+    }
+}
+
+/// Where an execution stands after a message's worth of work.
+pub enum Progress {
+    /// It ended (committed or rolled back).
+    Done(StepOutcome),
+    /// It waits for a call's reply.
+    Calling(Box<Suspended>),
+}
+
+/// What one message of an execution did.
+enum Segment {
+    Done(Result<String, PyError>),
+    Calling(PyObjectRef, CallRequest),
+}
+
+/// Runs the claimed step's codex up to its end or its first inter-canister call, under its
+/// task's context (namespace, grants, budget for this message).
+pub fn start(claim: &Claim, message_limit: u64) -> Progress {
+    segment(claim.clone(), Vec::new(), 0, message_limit, |claim| first_segment(claim))
+}
+
+/// Continues a suspended execution with its call's reply (`Err` holds the reject message).
+pub fn resume(s: Suspended, reply: Result<Vec<u8>, String>, message_limit: u64) -> Progress {
+    let Suspended { claim, driver, logs, instructions, .. } = *Box::new(s);
+    segment(claim, logs, instructions, message_limit, move |claim| {
+        begin()?;
+        drive(&driver, Some(reply), claim)
+    })
+}
+
+/// Runs a claimed step to its end, making its calls through the host synchronously (the native
+/// runner; the canister awaits them instead).
 pub fn run_claim(claim: &Claim, message_limit: u64) -> StepOutcome {
+    let mut progress = start(claim, message_limit);
+    loop {
+        match progress {
+            Progress::Done(outcome) => return outcome,
+            Progress::Calling(s) => {
+                let c = &s.call;
+                let reply = host::with(|h| h.call(c.canister, &c.method, &c.args, c.cycles))
+                    .map_err(|(code, msg)| format!("call rejected (code {code}): {msg}"));
+                progress = resume(*s, reply, message_limit);
+            }
+        }
+    }
+}
+
+/// One message's worth of an execution, with the task's context set around it.
+fn segment(
+    claim: Claim,
+    mut logs: Vec<String>,
+    instructions: u64,
+    message_limit: u64,
+    work: impl FnOnce(&Claim) -> Result<Segment, PyError>,
+) -> Progress {
     let ctx = ExecContext {
         task: Some(claim.task.clone()),
         grants: grants_of(&claim.task),
         budget: Some(message_limit / 100 * claim.budget_percent.clamp(1, 100)),
     };
-    // Each execution is a message of its own: the budget and the count cover the whole message.
+    // Each segment is a message of its own: the budget and the count cover the whole message.
     host::with(|h| h.start_message());
     let previous = policy::set_context(ctx);
-    let ran = execute(claim);
-    let instructions = host::with(|h| h.performance_counter(0));
-    policy::set_context(previous);
-    let logs = ran.captured.lines();
-    match ran.result {
-        Ok(json) => StepOutcome { execution: claim.execution.clone(), ok: true, result: Some(json), error: None, logs, instructions },
-        Err(e) => StepOutcome { execution: claim.execution.clone(), ok: false, result: None, error: Some(e.traceback), logs, instructions },
-    }
-}
-
-fn execute(claim: &Claim) -> Ran {
     capture::start(capture::DEFAULT_LIMIT);
-    let result = execute_inner(claim);
-    Ran { result, captured: capture::take() }
+    let seg = work(&claim);
+    let captured = capture::take();
+    let instructions = instructions + host::with(|h| h.performance_counter(0));
+    policy::set_context(previous);
+    logs.extend(captured.lines());
+    let execution = claim.execution.clone();
+    match seg {
+        Ok(Segment::Calling(driver, call)) => Progress::Calling(Box::new(Suspended { claim, driver, logs, instructions, call })),
+        Ok(Segment::Done(Ok(json))) => Progress::Done(StepOutcome { execution, ok: true, result: Some(json), error: None, logs, instructions }),
+        Ok(Segment::Done(Err(e))) | Err(e) => {
+            Progress::Done(StepOutcome { execution, ok: false, result: None, error: Some(e.traceback), logs, instructions })
+        }
+    }
 }
 
 fn begin() -> Result<(), PyError> {
@@ -209,48 +296,45 @@ fn infra(e: impl std::fmt::Display) -> PyError {
     PyError { type_name: "RuntimeError".into(), message: e.to_string(), traceback: format!("RuntimeError: {e}\n"), line: None }
 }
 
-fn execute_inner(claim: &Claim) -> Result<String, PyError> {
-    let rt = Runtime::get().map_err(|e| e)?;
+/// Runs the codex's top level (and, for an async codex, its `async_task()` up to the first call).
+fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
+    let rt = Runtime::get()?;
     let codex = Codex { source: &claim.code, filename: &claim.codex };
     begin()?;
-    let task = claim.task.clone();
     let top = rt.enter(|vm| {
         let inner = || -> PyResult<Result<PyObjectRef, String>> {
-        let prepare = task_globals(&task);
-        let globals = exec::run_top(vm, codex, &prepare)?;
-        let async_task = globals.get_item_opt("async_task", vm)?;
-        match async_task.filter(|_| claim.is_async) {
-            Some(f) => {
-                let gen = f.call((), vm)?;
-                let is_gen = gen.class().name().to_string() == "generator";
-                if !is_gen {
-                    // `async_task` that is not a generator: its return value is the result.
-                    return Ok(Err(exec::result_json(vm, gen)?));
+            let prepare = task_globals(&claim.task);
+            let globals = exec::run_top(vm, codex, &prepare)?;
+            let async_task = globals.get_item_opt("async_task", vm)?;
+            match async_task.filter(|_| claim.is_async) {
+                Some(f) => {
+                    let gen = f.call((), vm)?;
+                    if gen.class().name().to_string() != "generator" {
+                        // `async_task` that is not a generator: its return value is the result.
+                        return Ok(Err(exec::result_json(vm, gen)?));
+                    }
+                    Ok(Ok(sys_module(vm, "codexvm.asyncdrive")?.get_attr("Driver", vm)?.call((gen,), vm)?))
                 }
-                let driver = sys_module(vm, "codexvm.asyncdrive")?.get_attr("Driver", vm)?.call((gen,), vm)?;
-                Ok(Ok(driver))
+                None => {
+                    let result = globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none());
+                    Ok(Err(exec::result_json(vm, result)?))
+                }
             }
-            None => {
-                let result = globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none());
-                Ok(Err(exec::result_json(vm, result)?))
-            }
-        }
         };
         inner().map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex))
     });
     // `Err(json)` above means "finished with this result"; `Ok(driver)` means "drive it".
-    let driver = match top {
+    match top {
         Err(e) => {
             end(false)?;
-            return Err(e);
+            Ok(Segment::Done(Err(e)))
         }
         Ok(Err(json)) => {
             end(true)?;
-            return Ok(json);
+            Ok(Segment::Done(Ok(json)))
         }
-        Ok(Ok(driver)) => driver,
-    };
-    drive(rt, &driver, claim)
+        Ok(Ok(driver)) => drive(&driver, None, claim),
+    }
 }
 
 /// Adds what a task's codex finds without importing: realms' names (`ggg`, `ic`, `String`, ...),
@@ -269,58 +353,44 @@ pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::buil
     }
 }
 
-/// Drives an async codex: each call it yields is a commit point — what it wrote so far is
-/// committed, the call is made, and a new transaction begins with the reply.
-fn drive(rt: &Runtime, driver: &PyObjectRef, claim: &Claim) -> Result<String, PyError> {
-    let mut reply: Option<(bool, Vec<u8>, String)> = None;
-    loop {
-        let step = rt.enter(|vm| {
-            let advance = driver.get_attr("advance", vm)?;
+/// Advances an async codex to its next call or its end. A call is a commit point: what it wrote
+/// so far is committed before the call is made, as an `await` commits on the Internet Computer.
+fn drive(driver: &PyObjectRef, reply: Option<Result<Vec<u8>, String>>, claim: &Claim) -> Result<Segment, PyError> {
+    let rt = Runtime::get()?;
+    let step = rt.enter(|vm| {
+        let advance = || -> PyResult<Segment> {
             let value: PyObjectRef = match &reply {
                 None => vm.ctx.none(),
-                Some((true, bytes, _)) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Ok").into(), vm.ctx.new_bytes(bytes.clone()).into()]).into(),
-                Some((false, _, msg)) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Err").into(), vm.ctx.new_str(msg.as_str()).into()]).into(),
+                Some(Ok(bytes)) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Ok").into(), vm.ctx.new_bytes(bytes.clone()).into()]).into(),
+                Some(Err(msg)) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Err").into(), vm.ctx.new_str(msg.as_str()).into()]).into(),
             };
-            let r = advance.call((value,), vm)?;
+            let r = driver.get_attr("advance", vm)?.call((value,), vm)?;
             let t = r.downcast_ref::<PyTuple>().ok_or_else(|| vm.new_type_error("advance() returns a tuple"))?;
             let kind = t.as_slice()[0].str(vm)?.to_string_lossy().into_owned();
             let payload = t.as_slice()[1].clone();
             if kind == "done" {
-                return Ok(Step::Done(exec::result_json(vm, payload)?));
+                return Ok(Segment::Done(Ok(exec::result_json(vm, payload)?)));
             }
             let get = |k: &str| payload.get_item(k, vm);
             let canister: Vec<u8> = get("canister")?.try_into_value::<rustpython_vm::builtins::PyBytesRef>(vm)?.as_bytes().to_vec();
+            let canister = Principal::try_from_slice(&canister).map_err(|e| vm.new_value_error(format!("bad canister id: {e}")))?;
             let method = get("method")?.str(vm)?.to_string_lossy().into_owned();
             let args = get("args")?.try_into_value::<rustpython_vm::builtins::PyBytesRef>(vm)?.as_bytes().to_vec();
             let cycles: u128 = get("cycles")?.try_into_value(vm)?;
-            Ok(Step::Call { canister, method, args, cycles })
-        })
-        .map_err(|e| rt.enter(|vm| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex)));
-        match step {
-            Err(e) => {
-                end(false)?;
-                return Err(e);
-            }
-            Ok(Step::Done(json)) => {
-                end(true)?;
-                return Ok(json);
-            }
-            Ok(Step::Call { canister, method, args, cycles }) => {
-                end(true)?; // commit point
-                let target = Principal::try_from_slice(&canister).map_err(infra)?;
-                reply = Some(match host::with(|h| h.call(target, &method, &args, cycles)) {
-                    Ok(bytes) => (true, bytes, String::new()),
-                    Err((code, msg)) => (false, Vec::new(), format!("call rejected (code {code}): {msg}")),
-                });
-                begin()?;
-            }
+            Ok(Segment::Calling(driver.clone(), CallRequest { canister, method, args, cycles }))
+        };
+        advance().map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex))
+    });
+    match step {
+        Err(e) => {
+            end(false)?;
+            Ok(Segment::Done(Err(e)))
+        }
+        Ok(seg) => {
+            end(true)?; // the end, or a commit point
+            Ok(seg)
         }
     }
-}
-
-enum Step {
-    Done(String),
-    Call { canister: Vec<u8>, method: String, args: Vec<u8>, cycles: u128 },
 }
 
 /// One scheduler tick: claims the next due step, runs it, records the outcome. Returns the

@@ -2,6 +2,8 @@
 //!
 //!     canister-run run WASM FILE...      run codexes (as a controller), print each reply
 //!     canister-run bench-db WASM N       kybra_simple_db benchmark: JSON {op: [count, instructions]}
+//!     canister-run bench-canister WASM   costs of start-up, method preludes, codex executions and
+//!                                        Python compute: JSON {row: instructions}
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -56,10 +58,48 @@ fn bench_db(c: &mut Canister, n: usize) -> Result<BTreeMap<String, (u64, u64)>, 
     Ok(totals)
 }
 
+/// Instructions of start-up, per-endpoint preludes, executions and Python compute.
+fn bench_canister(c: &mut Canister, module: &CanisterModule, init: u64) -> Result<BTreeMap<String, u64>, String> {
+    let mut out = BTreeMap::new();
+    out.insert("init (interpreter + pre-imported modules)".to_owned(), init);
+    let no_args = candid::encode_args(()).unwrap();
+    let ok = |r: &codexvm_host::Report, what: &str| r.result.as_ref().map(|_| r.instructions).map_err(|e| format!("{what}: {e}"));
+    out.insert("prelude: stable_size query (guard + reply)".into(), ok(&c.query("stable_size", &no_args), "stable_size")?);
+    out.insert("prelude: my_access query".into(), ok(&c.query("my_access", &no_args), "my_access")?);
+    out.insert("query: list_tasks (no tasks)".into(), ok(&c.query("list_tasks", &no_args), "list_tasks")?);
+    out.insert("query: status".into(), ok(&c.query("status", &no_args), "status")?);
+    let pass = c.update("run_codex", &candid::encode_one("pass").unwrap());
+    out.insert("update: run_codex('pass') (whole call)".into(), ok(&pass, "run_codex")?);
+    let r = run(c, "pass")?;
+    out.insert("execution set-up: run_codex('pass') (counter inside)".into(), r.instructions);
+    let ex = c.update("execute_code", &candid::encode_one("result = 1").unwrap());
+    out.insert("update: execute_code('result = 1') (task record + run)".into(), ok(&ex, "execute_code")?);
+    let inc = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, int](memory_id=0, max_key_size=8, max_value_size=32)\nm.insert('n', (m.get('n') or 0) + 1)\nresult = m.get('n')";
+    run(c, inc)?;
+    let r = c.update("run_codex", &candid::encode_one(inc).unwrap());
+    out.insert("update: increment a stable counter (run_codex)".into(), ok(&r, "increment")?);
+    let ticks = c.advance_time(std::time::Duration::from_secs(61));
+    if let Some(t) = ticks.iter().find(|t| t.result.is_ok()) {
+        out.insert("timer: scheduler heartbeat, no task due".into(), t.instructions);
+    }
+    let up = c.upgrade(module, &no_args);
+    out.insert("post_upgrade (interpreter + pre-imported modules + re-arm)".into(), ok(&up, "upgrade")?);
+    let script = std::fs::read_to_string("bench/py_micro.py").map_err(|e| format!("bench/py_micro.py: {e}"))?;
+    let r = run(c, &format!("from kybra import ic\nclock = lambda: ic.performance_counter(0)\n{script}"))?;
+    if !r.success {
+        return Err(format!("py_micro.py failed:\n{}", r.error.unwrap_or_default()));
+    }
+    let v: serde_json::Value = serde_json::from_str(r.result.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
+    for (k, n) in v.as_object().into_iter().flatten() {
+        out.insert(format!("python: {k}"), n.as_u64().unwrap_or(0));
+    }
+    Ok(out)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(cmd), Some(wasm)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: canister-run run WASM FILE... | canister-run bench-db WASM N");
+        eprintln!("usage: canister-run run WASM FILE... | bench-db WASM N | bench-canister WASM");
         return ExitCode::from(2);
     };
     let module = match CanisterModule::load(&PathBuf::from(wasm)) {
@@ -106,6 +146,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        "bench-canister" => match bench_canister(&mut c, &module, init.instructions) {
+            Ok(t) => {
+                println!("{}", serde_json::to_string(&t).unwrap());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("canister-run: {e}");
+                ExitCode::from(1)
+            }
+        },
         other => {
             eprintln!("canister-run: unknown command {other}");
             ExitCode::from(2)
