@@ -166,6 +166,7 @@ fn retries_follow_the_task_policy() {
         let flaky = "import _ic\nfrom ggg import Task\nt = Task['retry']\nif len(list(t.executions)) < 3:\n    raise RuntimeError('not yet')\nresult = 'ok'";
         create(json!({"name": "retry", "steps": [step(flaky)], "max_retries": 2, "retry_delay": 15}));
         assert!(!tick_at(T0)[0].ok);
+        assert_eq!(state("retry")["status"], "pending", "waiting for its retry, not running");
         assert!(tick_at(T0 + 14).is_empty());
         assert!(!tick_at(T0 + 15)[0].ok);
         let third = tick_at(T0 + 30);
@@ -343,5 +344,19 @@ fn a_failure_injected_mid_batch_does_not_charge_anyone_twice() {
         assert_eq!(failures, 1);
         let totals = result_of("from ggg import Transfer\nresult = [Transfer.count(), len(set(t.principal_from for t in Transfer.instances()))]");
         assert_eq!(totals, "[300, 300]", "every user charged exactly once");
+    });
+}
+
+#[test]
+fn a_pure_python_loop_is_stopped_at_its_budget_natively() {
+    in_vm(|| {
+        setup();
+        // No storage or system call inside the loop: only the watchdog can stop it.
+        let code = "from kybra_simple_db import String\nclass Row(TaskEntity):\n    k = String()\nRow(k='kept only if the codex finishes')\nn = 0\nwhile True:\n    try:\n        n += 1\n    except Exception:\n        pass";
+        create(json!({"name": "spin", "steps": [step(code)], "budget_percent": 1}));
+        let out = tick_at(T0);
+        assert!(!out[0].ok);
+        assert!(out[0].error.as_deref().unwrap().contains("BudgetExceeded"), "{:?}", out[0].error);
+        assert_eq!(state("spin")["records"], json!({}));
     });
 }

@@ -187,6 +187,7 @@ def finish(execution_id, ok, result, error, logs, instructions, now):
             _end_cycle(task, steps, now, "completed")
     elif task.retries_used < task.max_retries:
         task.retries_used += 1
+        task.status = "pending"  # waiting for its retry
         task.next_run_at = now + task.retry_delay
     else:
         task.retries_used = 0

@@ -123,7 +123,8 @@ pub struct CreateArgs {
 pub struct RunArgs {
     /// The task.
     pub name: String,
-    /// Run until the task completes a full pass (its batch cycle) or stops.
+    /// Run until the task completes a full pass (the batch cycle it reports with `progress`/`batch`,
+    /// else one run of all its steps) or completes, fails or is stopped.
     #[arg(long, conflicts_with = "for_")]
     pub until_done: bool,
     /// Run for this long of (simulated) time: `90s`, `30m`, `2h`, `1d`.
@@ -205,6 +206,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
     let tty = std::io::stdout().is_terminal();
     let mut executions = 0u64;
     let mut last_view = view;
+    let mut cycle_ended = false;
     loop {
         set_clock(clock);
         let now = (clock / 1_000_000_000) as i64;
@@ -222,6 +224,11 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
                 }
                 if claim.task == name {
                     last_view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
+                    // A task that reports no progress is done with a pass once its last step ran.
+                    let steps = last_view["steps"].as_array().map_or(0, Vec::len);
+                    if last_view["progress"].is_null() && claim.step as usize + 1 == steps && last_view["step_to_execute"] == 0 {
+                        cycle_ended = true;
+                    }
                     let line = progress_line(&last_view, executions, ((clock - began) / 1_000_000_000) as i64);
                     if tty {
                         print!("\r{line}");
@@ -230,8 +237,10 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
                         println!("{line}");
                     }
                 }
-                // Each execution takes (simulated) time: a second per execution.
+                // Each execution takes (simulated) time: a second per execution. The clock is
+                // saved as it goes, so an interrupted run resumes at the same simulated time.
                 clock += 1_000_000_000;
+                save_clock(clock).map_err(|e| TaskError::Reply(e.to_string()))?;
             }
             None => match runner::next_wakeup()? {
                 Some(t) if limit_s.is_some() || args.until_done || args.max_executions.is_some() => {
@@ -242,7 +251,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
         }
         let status = last_view["status"].as_str().unwrap_or("");
         let cycles = last_view["progress"]["cycles"].as_u64().unwrap_or(0);
-        if args.until_done && (cycles > start_cycles || matches!(status, "completed" | "failed" | "cancelled")) {
+        if args.until_done && (cycles > start_cycles || cycle_ended || matches!(status, "completed" | "failed" | "cancelled")) {
             break;
         }
         if args.max_executions.is_some_and(|m| executions >= m) {

@@ -6,6 +6,8 @@
 
 mod native;
 pub mod rng;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod watchdog;
 
 use std::cell::RefCell;
 

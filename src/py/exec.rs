@@ -74,12 +74,27 @@ pub fn run_top_with(
     if reset {
         vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
     }
-    prepare(vm, &globals)?;
-    let code = vm
-        .compile(codex.source, Mode::Exec, codex.filename)
-        .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
-    vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))?;
-    Ok(globals)
+    let ran = (|| {
+        prepare(vm, &globals)?;
+        let code = vm
+            .compile(codex.source, Mode::Exec, codex.filename)
+            .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
+        vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))
+    })();
+    match ran {
+        Ok(_) => Ok(globals),
+        Err(e) => {
+            release(&globals);
+            Err(e)
+        }
+    }
+}
+
+/// Empties a finished execution's globals. Functions a codex defines refer back to its globals
+/// (a reference cycle, which RustPython's reference counting never frees), so without this every
+/// execution would keep all it loaded alive for the life of the canister.
+pub fn release(globals: &PyDictRef) {
+    globals.clear();
 }
 
 /// JSON text of a codex's result value (`repr()` for what JSON cannot hold).
@@ -100,6 +115,7 @@ pub fn run(
         let run = || -> PyResult<String> {
             let globals = run_top(vm, codex, prepare)?;
             let result = globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none());
+            release(&globals);
             result_json(vm, result)
         };
         run().map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))

@@ -65,6 +65,8 @@ impl Runtime {
             .filter(|d| STDLIB_NATIVE.contains(&d.name.as_str()))
             .collect();
         defs.extend(native::module_defs(&builder.ctx));
+        #[cfg(not(target_arch = "wasm32"))]
+        let builder = builder.init_hook(crate::host::watchdog::install);
         let interpreter = builder
             .add_native_modules(&defs)
             .add_frozen_modules(frozen::STDLIB)

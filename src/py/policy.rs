@@ -120,6 +120,11 @@ thread_local! {
 
 /// Sets who is running, returning the previous context.
 pub fn set_context(c: ExecContext) -> ExecContext {
+    #[cfg(not(target_arch = "wasm32"))]
+    match c.budget {
+        Some(b) => crate::host::watchdog::arm(b),
+        None => crate::host::watchdog::disarm(),
+    }
     CONTEXT.with(|x| std::mem::replace(&mut *x.borrow_mut(), c))
 }
 

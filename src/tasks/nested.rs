@@ -36,11 +36,14 @@ pub fn run(vm: &VirtualMachine, source: &str, task: Option<String>, filename: &s
             Some(t) => exec::run_top_with(vm, codex, &runner::task_globals(t), true)?,
             None => exec::run_top_with(vm, codex, &|_, _| Ok(()), false)?,
         };
-        let async_task = globals.get_item_opt("async_task", vm)?;
-        match async_task {
-            Some(f) if task.is_some() => drive(vm, f.call((), vm)?),
-            _ => Ok(globals.get_item_opt("result", vm)?.unwrap_or_else(|| vm.ctx.none())),
-        }
+        let async_task = globals.get_item_opt("async_task", vm);
+        let r = match async_task {
+            Ok(Some(f)) if task.is_some() => f.call((), vm).and_then(|g| drive(vm, g)),
+            Ok(_) => globals.get_item_opt("result", vm).map(|r| r.unwrap_or_else(|| vm.ctx.none())),
+            Err(e) => Err(e),
+        };
+        exec::release(&globals);
+        r
     })();
     let captured = capture::take();
     capture::restore(outer, capture::DEFAULT_LIMIT);

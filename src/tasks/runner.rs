@@ -4,7 +4,7 @@
 //! Async codexes (`async_task()` generators) are driven call by call; every call is a commit
 //! point, as an `await` is on the Internet Computer.
 
-use rustpython_vm::builtins::PyTuple;
+use rustpython_vm::builtins::{PyDictRef, PyTuple};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 use serde::{Deserialize, Serialize};
 
@@ -189,6 +189,7 @@ pub struct CallRequest {
 pub struct Suspended {
     claim: Claim,
     driver: PyObjectRef,
+    globals: PyDictRef,
     logs: Vec<String>,
     instructions: u64,
     /// The call to make; its reply goes to [`resume`].
@@ -213,7 +214,7 @@ pub enum Progress {
 /// What one message of an execution did.
 enum Segment {
     Done(Result<String, PyError>),
-    Calling(PyObjectRef, CallRequest),
+    Calling(PyObjectRef, PyDictRef, CallRequest),
 }
 
 /// Runs the claimed step's codex up to its end or its first inter-canister call, under its
@@ -224,10 +225,10 @@ pub fn start(claim: &Claim, message_limit: u64) -> Progress {
 
 /// Continues a suspended execution with its call's reply (`Err` holds the reject message).
 pub fn resume(s: Suspended, reply: Result<Vec<u8>, String>, message_limit: u64) -> Progress {
-    let Suspended { claim, driver, logs, instructions, .. } = *Box::new(s);
+    let Suspended { claim, driver, globals, logs, instructions, .. } = s;
     segment(claim, logs, instructions, message_limit, move |claim| {
         begin()?;
-        drive(&driver, Some(reply), claim)
+        drive(&driver, &globals, Some(reply), claim)
     })
 }
 
@@ -272,7 +273,9 @@ fn segment(
     logs.extend(captured.lines());
     let execution = claim.execution.clone();
     match seg {
-        Ok(Segment::Calling(driver, call)) => Progress::Calling(Box::new(Suspended { claim, driver, logs, instructions, call })),
+        Ok(Segment::Calling(driver, globals, call)) => {
+            Progress::Calling(Box::new(Suspended { claim, driver, globals, logs, instructions, call }))
+        }
         Ok(Segment::Done(Ok(json))) => Progress::Done(StepOutcome { execution, ok: true, result: Some(json), error: None, logs, instructions }),
         Ok(Segment::Done(Err(e))) | Err(e) => {
             Progress::Done(StepOutcome { execution, ok: false, result: None, error: Some(e.traceback), logs, instructions })
@@ -302,9 +305,9 @@ fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
     let codex = Codex { source: &claim.code, filename: &claim.codex };
     begin()?;
     let top = rt.enter(|vm| {
+        let prepare = task_globals(&claim.task);
+        let globals = exec::run_top(vm, codex, &prepare).map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex))?;
         let inner = || -> PyResult<Result<PyObjectRef, String>> {
-            let prepare = task_globals(&claim.task);
-            let globals = exec::run_top(vm, codex, &prepare)?;
             let async_task = globals.get_item_opt("async_task", vm)?;
             match async_task.filter(|_| claim.is_async) {
                 Some(f) => {
@@ -321,7 +324,11 @@ fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
                 }
             }
         };
-        inner().map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex))
+        let r = inner().map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex));
+        if !matches!(r, Ok(Ok(_))) {
+            exec::release(&globals);
+        }
+        r.map(|x| x.map(|driver| (driver, globals)))
     });
     // `Err(json)` above means "finished with this result"; `Ok(driver)` means "drive it".
     match top {
@@ -333,7 +340,7 @@ fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
             end(true)?;
             Ok(Segment::Done(Ok(json)))
         }
-        Ok(Ok(driver)) => drive(&driver, None, claim),
+        Ok(Ok((driver, globals))) => drive(&driver, &globals, None, claim),
     }
 }
 
@@ -355,7 +362,7 @@ pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::buil
 
 /// Advances an async codex to its next call or its end. A call is a commit point: what it wrote
 /// so far is committed before the call is made, as an `await` commits on the Internet Computer.
-fn drive(driver: &PyObjectRef, reply: Option<Result<Vec<u8>, String>>, claim: &Claim) -> Result<Segment, PyError> {
+fn drive(driver: &PyObjectRef, globals: &PyDictRef, reply: Option<Result<Vec<u8>, String>>, claim: &Claim) -> Result<Segment, PyError> {
     let rt = Runtime::get()?;
     let step = rt.enter(|vm| {
         let advance = || -> PyResult<Segment> {
@@ -377,10 +384,13 @@ fn drive(driver: &PyObjectRef, reply: Option<Result<Vec<u8>, String>>, claim: &C
             let method = get("method")?.str(vm)?.to_string_lossy().into_owned();
             let args = get("args")?.try_into_value::<rustpython_vm::builtins::PyBytesRef>(vm)?.as_bytes().to_vec();
             let cycles: u128 = get("cycles")?.try_into_value(vm)?;
-            Ok(Segment::Calling(driver.clone(), CallRequest { canister, method, args, cycles }))
+            Ok(Segment::Calling(driver.clone(), globals.clone(), CallRequest { canister, method, args, cycles }))
         };
         advance().map_err(|e| PyError::from_exception(vm, &e, Some(&claim.code), &claim.codex))
     });
+    if !matches!(step, Ok(Segment::Calling(..))) {
+        rt.enter(|_| exec::release(globals));
+    }
     match step {
         Err(e) => {
             end(false)?;
