@@ -1,5 +1,6 @@
 """Helpers the codexvm executor calls around each execution (not meant for codexes)."""
 
+import gc
 import json
 import linecache
 import traceback
@@ -16,6 +17,9 @@ from kybra_simple_db.system_time import SystemTime
 #: `TaskEntity` bases are made by core.execution for each execution).
 _EPHEMERAL_MODULES = ("codex", "core.execution")
 
+#: The cycle collector's settings at start-up, restored before every execution.
+_GC_THRESHOLD = gc.get_threshold()
+
 
 def begin_execution():
     """Gives the next execution a fresh database view: the default store, an empty identity map,
@@ -29,6 +33,18 @@ def begin_execution():
             del _entity._defined_classes[key]
     context.set_caller_id("system")
     SystemTime.get_instance().clear_time()
+    _restore_collector()
+
+
+def _restore_collector():
+    """Undoes what an earlier codex may have done to the cycle collector (disabled it, raised its
+    thresholds, froze objects, asked it to save garbage), which would otherwise let every later
+    execution's cyclic garbage pile up in the canister's heap."""
+    gc.set_debug(0)
+    gc.unfreeze()
+    del gc.garbage[:]
+    gc.set_threshold(*_GC_THRESHOLD)
+    gc.enable()
 
 
 def result_json(value):

@@ -49,6 +49,7 @@ class _CapturedStream:
         return False
 
 
+sys.setrecursionlimit = _ic.setrecursionlimit  # capped below what the canister's stack holds
 sys.stdout = sys.__stdout__ = _CapturedStream(1, "<stdout>")
 sys.stderr = sys.__stderr__ = _CapturedStream(2, "<stderr>")
 

@@ -31,6 +31,7 @@ struct TaskSpec {
     max_retries: Option<u32>,
     retry_delay: Option<u64>,
     budget_percent: Option<u8>,
+    heap_mib: Option<u32>,
     metadata: Option<String>,
 }
 

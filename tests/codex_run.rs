@@ -178,3 +178,14 @@ fn native_random_is_seeded_and_reproducible() {
     };
     assert_eq!(draw(), draw());
 }
+
+#[test]
+fn ic_trap_undoes_the_execution_and_is_not_an_exception() {
+    in_vm(|| {
+        fresh_store();
+        let x = run("from ggg import Realm\nfrom kybra import ic\nRealm(name='undone')\ntry:\n    ic.trap('stop here')\nexcept Exception:\n    result = 'caught'");
+        let err = x.outcome.result.expect_err("a trap ends the execution");
+        assert!(err.traceback.contains("Trap: the canister trapped: stop here"), "{}", err.traceback);
+        assert_eq!(result_of("from ggg import Realm\nresult = Realm.count()"), "0", "the write before the trap is undone");
+    });
+}

@@ -350,7 +350,7 @@ fn async_raw_rand_stores_32_random_bytes_and_a_winner() {
         let mut hexes = Vec::new();
         for id in ["1", "2"] {
             let d = &draws[id];
-            let hex = d["random_hex"].as_str().unwrap();
+            let hex = d["random_hex"].as_str().unwrap_or_else(|| panic!("draws: {draws}\nstate: {s}"));
             assert_eq!(hex.len(), 64, "32 bytes as hex");
             assert!(hex.chars().all(|c| c.is_ascii_hexdigit()));
             assert_eq!(d["byte_count"], 32);

@@ -236,6 +236,8 @@ fn bad_task_specs_are_refused_with_clear_errors() {
             (json!({"name": "s", "steps": [step("x = (")]}), "SyntaxError"),
             (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": -5}), "repeat_every"),
             (json!({"name": "s", "steps": [step("x = 1")], "budget_percent": 0}), "budget_percent"),
+            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 0}), "heap_mib must be between 1 and 3072"),
+            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 5000}), "heap_mib must be between 1 and 3072"),
             (json!({"name": "a::b", "steps": [step("x = 1")]}), "may not contain"),
             (json!({"name": "s", "steps": [step("x = 1")], "bogus": 1}), "unknown task fields"),
         ];

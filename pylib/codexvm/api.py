@@ -12,12 +12,12 @@ def _out(value):
 
 def create_task(spec_json, now):
     """`spec`: {name, steps: [{code, codex_name?, run_next_after?}], repeat_every?, run_at?,
-    run_after?, max_retries?, retry_delay?, budget_percent?, metadata?}."""
+    run_after?, max_retries?, retry_delay?, budget_percent?, metadata?, heap_mib?}."""
     spec = json.loads(spec_json)
     if not isinstance(spec, dict):
         raise scheduler.TaskError("a task spec is a JSON object")
     known = {"name", "steps", "repeat_every", "run_at", "run_after", "max_retries", "retry_delay",
-             "budget_percent", "metadata"}
+             "budget_percent", "metadata", "heap_mib"}
     unknown = set(spec) - known
     if unknown:
         raise scheduler.TaskError(f"unknown task fields: {', '.join(sorted(unknown))}")

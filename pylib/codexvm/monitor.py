@@ -61,7 +61,7 @@ def task_view(task, executions=5):
     return {
         "id": task._id, "name": task.name, "status": task.status, "step_to_execute": task.step_to_execute,
         "next_run_at": task.next_run_at or 0, "max_retries": task.max_retries or 0, "retry_delay": task.retry_delay or 0,
-        "budget_percent": task.budget_percent, "steps": steps,
+        "budget_percent": task.budget_percent, "heap_mib": task.heap_mib, "steps": steps,
         "schedule": None if schedule is None else {"name": schedule.name, "run_at": schedule.run_at or 0,
                                                      "repeat_every": schedule.repeat_every or 0,
                                                      "last_run_at": schedule.last_run_at or 0, "disabled": bool(schedule.disabled)},

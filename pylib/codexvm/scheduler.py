@@ -39,6 +39,11 @@ def is_async_source(code, filename="<codex>"):
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "async_task" for n in tree.body)
 
 
+#: Default and largest heap allowance of one execution, in MiB (the canister's memory is 4 GiB).
+DEFAULT_HEAP_MIB = 1024
+MAX_HEAP_MIB = 3072
+
+
 def _check_name(name):
     if not isinstance(name, str) or not name.strip():
         raise TaskError("a task needs a non-empty name")
@@ -49,7 +54,7 @@ def _check_name(name):
 
 
 def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_retries=0, retry_delay=0,
-                budget_percent=80, metadata=""):
+                budget_percent=80, metadata="", heap_mib=1024):
     """Creates a task from `steps` (dicts with `code`, optional `codex_name`, `run_next_after`).
     Each step's source must compile; the first step is due at `max(run_at, now + run_after)`
     plus its `run_next_after`."""
@@ -64,6 +69,8 @@ def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_ret
             raise TaskError(f"{label} must be a non-negative integer, not {v!r}")
     if not isinstance(budget_percent, int) or not 1 <= budget_percent <= 100:
         raise TaskError(f"budget_percent must be between 1 and 100, not {budget_percent!r}")
+    if not isinstance(heap_mib, int) or isinstance(heap_mib, bool) or not 1 <= heap_mib <= MAX_HEAP_MIB:
+        raise TaskError(f"heap_mib must be between 1 and {MAX_HEAP_MIB}, not {heap_mib!r}")
     made = []
     for i, s in enumerate(steps):
         code = s.get("code")
@@ -88,7 +95,7 @@ def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_ret
         call = Call(is_async=is_async, codex=codex)
         step_entities.append(TaskStep(call=call, run_next_after=delay, status="pending"))
     task = Task(name=name, metadata=metadata, status="pending", step_to_execute=0, max_retries=max_retries,
-                retry_delay=retry_delay, budget_percent=budget_percent)
+                retry_delay=retry_delay, budget_percent=budget_percent, heap_mib=heap_mib)
     task.steps = step_entities
     TaskSchedule(name=f"schedule_{name}", task=task, run_at=run_at, repeat_every=repeat_every, last_run_at=0)
     task.next_run_at = max(run_at, now + run_after) + made[0][2]
@@ -150,7 +157,8 @@ def claim(now, only=None):
     task.current_execution = int(execution._id)
     step.status = "running"
     return {"execution": execution._id, "task": task.name, "step": index, "code": codex.code, "codex": codex.name,
-            "is_async": bool(step.call.is_async), "budget_percent": task.budget_percent}
+            "is_async": bool(step.call.is_async), "budget_percent": task.budget_percent,
+            "heap_mib": task.heap_mib or DEFAULT_HEAP_MIB}
 
 
 def _text(s):

@@ -17,5 +17,6 @@ class Task(Entity, TimestampedMixin):
     retry_delay = Integer(default=0)
     retries_used = Integer(default=0)
     budget_percent = Integer(default=80)
+    heap_mib = Integer(default=1024)  # how much one execution may grow the heap, in MiB
     next_run_at = Integer(default=0)
     current_execution = Integer(default=0)

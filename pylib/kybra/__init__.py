@@ -43,6 +43,11 @@ class ic:
         return _ic.performance_counter(counter_type)
 
     @staticmethod
+    def trap(message):
+        """Ends the message with a trap: everything it did (state, stable memory) is undone."""
+        _ic.trap(str(message))
+
+    @staticmethod
     def canister_balance():
         """The canister's cycle balance (nat64)."""
         return min(_ic.canister_balance(), 2**64 - 1)

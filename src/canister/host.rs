@@ -31,4 +31,8 @@ impl Host for CanisterHost {
     fn debug_print(&self, line: &str) {
         ic_cdk::api::debug_print(line)
     }
+
+    fn trap(&self, message: &str) {
+        ic_cdk::trap(message)
+    }
 }

@@ -51,6 +51,8 @@ pub struct TaskSpec {
     pub retry_delay: Option<u64>,
     /// The instruction budget of each execution, in percent of the 40 B message limit (80).
     pub budget_percent: Option<u8>,
+    /// How much one execution may grow the heap, in MiB (1024; at most 3072).
+    pub heap_mib: Option<u32>,
     /// Free text kept with the task.
     pub metadata: Option<String>,
 }
@@ -145,6 +147,8 @@ pub struct TaskView {
     pub retry_delay: u64,
     /// Budget per execution, in percent of the message limit.
     pub budget_percent: u8,
+    /// Heap allowance per execution, in MiB.
+    pub heap_mib: u32,
     /// Its steps.
     pub steps: Vec<StepView>,
     /// Its schedule.

@@ -116,6 +116,9 @@ pub struct CreateArgs {
     /// Instruction budget of each execution, in percent of the 40 B message limit.
     #[arg(long, default_value_t = 80)]
     pub budget: i64,
+    /// How much one execution may grow the heap, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    pub heap_mib: i64,
 }
 
 /// Arguments of `codexvm task run`.
@@ -283,6 +286,7 @@ fn create(a: &CreateArgs) -> Result<serde_json::Value, TaskError> {
     let spec = serde_json::json!({
         "name": a.name, "steps": steps, "repeat_every": a.every, "run_at": a.at, "run_after": a.after,
         "max_retries": a.retries, "retry_delay": a.retry_delay, "budget_percent": a.budget,
+        "heap_mib": a.heap_mib,
     });
     let now = (load_clock() / 1_000_000_000) as i64;
     runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)])

@@ -4,6 +4,7 @@
 //! and tests use [`NativeHost`] with a system or manual clock. Python reaches the active host
 //! through the `_ic` module.
 
+pub mod heap;
 mod native;
 pub mod rng;
 #[cfg(not(target_arch = "wasm32"))]
@@ -30,6 +31,9 @@ pub trait Host {
     fn cycle_balance(&self) -> u128;
     /// Writes a line to the platform's debug log.
     fn debug_print(&self, line: &str);
+    /// Ends the current message with a trap (on the IC: all it did is undone). Natively nothing
+    /// happens here and the caller raises `kybra.Trap` instead, which rolls the execution back.
+    fn trap(&self, _message: &str) {}
     /// Performs an inter-canister call and waits for its reply (native hosts; in the canister
     /// calls are awaited by the executor instead). `Err` is the reject code and message.
     fn call(&self, canister: Principal, method: &str, args: &[u8], cycles: u128) -> Result<Vec<u8>, (u32, String)> {

@@ -25,11 +25,13 @@ pub struct Codex<'a> {
 pub struct RunOptions {
     /// Cap on captured output, in bytes.
     pub output_limit: usize,
+    /// How much the execution may grow the heap (`None`: unlimited).
+    pub heap_allowance: Option<usize>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { output_limit: capture::DEFAULT_LIMIT }
+        Self { output_limit: capture::DEFAULT_LIMIT, heap_allowance: Some(crate::host::heap::DEFAULT_ALLOWANCE) }
     }
 }
 
@@ -97,6 +99,13 @@ pub fn release(globals: &PyDictRef) {
     globals.clear();
 }
 
+/// The end of a top-level execution (or of one message of an async one): puts back the shared
+/// modules as they were at start-up (see [`super::pristine`]), so nothing a codex patched
+/// reaches the runtime's own code or the next execution.
+pub fn boundary(vm: &VirtualMachine, scope: super::pristine::Restore) -> PyResult<()> {
+    super::pristine::restore(vm, scope).map(drop)
+}
+
 /// JSON text of a codex's result value (`repr()` for what JSON cannot hold).
 pub fn result_json(vm: &VirtualMachine, value: PyObjectRef) -> PyResult<String> {
     let to_json = vm.import("_codexvm", 0)?.get_attr("result_json", vm)?;
@@ -111,6 +120,7 @@ pub fn run(
     prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
 ) -> Outcome {
     capture::start(opts.output_limit);
+    crate::host::heap::set_allowance(opts.heap_allowance);
     let result = rt.enter(|vm| {
         let run = || -> PyResult<String> {
             let globals = run_top(vm, codex, prepare)?;
@@ -118,7 +128,11 @@ pub fn run(
             release(&globals);
             result_json(vm, result)
         };
-        run().map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
+        let r = run();
+        let after = boundary(vm, super::pristine::Restore::All);
+        r.and_then(|json| after.map(|()| json))
+            .map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
     });
+    crate::host::heap::set_allowance(None);
     Outcome { captured: capture::take(), result }
 }

@@ -26,6 +26,11 @@ pub const PRELOAD: &[&str] = &[
     "core.execution", "core.task_manager", "codexvm.api", "codexvm.realms_api", "codexvm.batch", "codexvm.asyncdrive", "_codexvm",
 ];
 
+/// The deepest Python recursion allowed (the default limit and the most `sys.setrecursionlimit`
+/// accepts): well below what exhausts the canister's stack, so a runaway recursion raises
+/// `RecursionError` instead of trapping.
+pub const MAX_RECURSION_LIMIT: usize = 1000;
+
 /// How to build the interpreter.
 #[derive(Debug, Clone)]
 pub struct BootOptions {
@@ -75,11 +80,16 @@ impl Runtime {
             .build();
         let rt = Runtime { interpreter };
         rt.enter(|vm| -> PyResult<()> {
+            vm.recursion_limit.set(MAX_RECURSION_LIMIT);
             vm.import("_icboot", 0)?;
             for m in &opts.preload {
                 vm.import(*m, 0)?;
             }
-            Ok(())
+            // What is recorded as pristine is the state an execution starts from.
+            if opts.preload.contains(&"_codexvm") {
+                vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
+            }
+            super::pristine::record(vm)
         })
         .map_err(|e| rt.enter(|vm| PyError::from_exception(vm, &e, None, "<boot>")))?;
         Ok(rt)

@@ -10,9 +10,10 @@ mod frozen;
 mod interp;
 pub mod native;
 pub mod policy;
+pub mod pristine;
 pub mod pyjson;
 
 pub use capture::Captured;
 pub use error::PyError;
 pub use exec::{Codex, Outcome, RunOptions};
-pub use interp::{BootOptions, Runtime, PRELOAD};
+pub use interp::{BootOptions, Runtime, MAX_RECURSION_LIMIT, PRELOAD};

@@ -133,34 +133,54 @@ pub fn context() -> ExecContext {
     CONTEXT.with(|x| x.borrow().clone())
 }
 
-/// Why a task's access to a namespace was refused.
+/// Entity types of the task model. A task's codex may read them but not write them: a codex
+/// that could create tasks or schedules, or change another task's code, would act with rights
+/// only admins have.
+pub const TASK_MODEL_TYPES: &[&str] = &["Task", "TaskStep", "TaskSchedule", "TaskExecution", "Codex", "Call"];
+
+/// Why a task's access to some records was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("task '{task}' may not {access} records of namespace '{namespace}' (a controller can grant it)")]
-pub struct NamespaceDenied {
-    /// The task.
-    pub task: String,
-    /// The namespace.
-    pub namespace: String,
-    /// "read" or "write".
-    pub access: &'static str,
+pub enum NamespaceDenied {
+    /// Another task's namespace, without a grant.
+    #[error("task '{task}' may not {access} records of namespace '{namespace}' (a controller can grant it)")]
+    Namespace {
+        /// The task.
+        task: String,
+        /// The namespace.
+        namespace: String,
+        /// "read" or "write".
+        access: &'static str,
+    },
+    /// The task model (tasks, schedules, codexes), which only admins change.
+    #[error("task '{task}' may not write {type_name} records: tasks, their schedules and codexes are created and changed by admins (create_task, run_codex), not by a task's codex")]
+    TaskModel {
+        /// The task.
+        task: String,
+        /// The entity type.
+        type_name: String,
+    },
 }
 
 /// Checks that the execution may read or write records of the entity type `type_name`: a task
-/// reaches its own namespace, namespaces granted to it and records outside any task namespace;
-/// other code (controllers, the runner) reaches everything.
+/// reaches its own namespace, namespaces granted to it and records outside any task namespace
+/// (writing the task model excepted); other code (controllers, the runner) reaches everything.
 pub fn check_type(type_name: &str, access: Access) -> Result<(), NamespaceDenied> {
-    let Some(ns) = crate::db::keys::namespace_of(type_name).filter(|ns| ns.starts_with("task_")) else {
-        return Ok(());
-    };
+    let ns = crate::db::keys::namespace_of(type_name);
     CONTEXT.with(|c| {
         let c = c.borrow();
         let Some(task) = &c.task else { return Ok(()) };
+        let Some(ns) = ns.filter(|ns| ns.starts_with("task_")) else {
+            if access == Access::Write && ns.is_none() && TASK_MODEL_TYPES.contains(&type_name) {
+                return Err(NamespaceDenied::TaskModel { task: task.clone(), type_name: type_name.to_owned() });
+            }
+            return Ok(());
+        };
         if c.namespace().as_deref() == Some(ns)
             || c.grants.iter().any(|g| g.namespace == ns && (access == Access::Read || g.write))
         {
             return Ok(());
         }
-        Err(NamespaceDenied {
+        Err(NamespaceDenied::Namespace {
             task: task.clone(),
             namespace: ns.to_owned(),
             access: if access == Access::Read { "read" } else { "write" },

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::host::{self, Principal};
 use crate::py::policy::{self, ExecContext, Grant};
+use crate::py::pristine::Restore;
 use crate::py::{capture, exec, Codex, PyError, Runtime};
 use crate::store::{self, StoreError};
 
@@ -55,9 +56,16 @@ pub struct Claim {
     pub is_async: bool,
     /// The task's budget, in percent of the message limit.
     pub budget_percent: u64,
+    /// How much one execution may grow the heap, in MiB.
+    #[serde(default = "default_heap_mib")]
+    pub heap_mib: u64,
     /// Executions found interrupted by a trap (and recorded as failed) before this claim.
     #[serde(default)]
     pub reaped: u64,
+}
+
+fn default_heap_mib() -> u64 {
+    (host::heap::DEFAULT_ALLOWANCE >> 20) as u64
 }
 
 /// How a step's execution ended.
@@ -266,7 +274,20 @@ fn segment(
     host::with(|h| h.start_message());
     let previous = policy::set_context(ctx);
     capture::start(capture::DEFAULT_LIMIT);
+    // After the codex, the shared modules are made pristine again before any of the runtime's
+    // own Python code runs (between the messages of one async execution, its own registries
+    // stay as they are).
+    host::heap::set_allowance(Some((claim.heap_mib as usize) << 20));
     let seg = work(&claim);
+    host::heap::set_allowance(None);
+    let after = if matches!(seg, Ok(Segment::Calling(..))) { Restore::Code } else { Restore::All };
+    let seg = match (seg, boundary(after)) {
+        (Ok(s), Err(e)) => {
+            drop(s);
+            Err(e)
+        }
+        (seg, _) => seg,
+    };
     let captured = capture::take();
     let instructions = instructions + host::with(|h| h.performance_counter(0));
     policy::set_context(previous);
@@ -293,6 +314,12 @@ fn end(ok: bool) -> Result<(), PyError> {
     } else {
         store::global::with(|s| s.rollback()).map_err(infra)
     }
+}
+
+/// [`exec::boundary`] on the shared interpreter.
+fn boundary(scope: Restore) -> Result<(), PyError> {
+    let rt = Runtime::get()?;
+    rt.enter(|vm| exec::boundary(vm, scope).map_err(|e| PyError::from_exception(vm, &e, None, "<runtime>")))
 }
 
 fn infra(e: impl std::fmt::Display) -> PyError {

@@ -164,6 +164,26 @@ result = _stable.get(1, b"task_victim::State@1")
 from kybra_simple_db import Database
 Database.get_instance().save("task_victim::State", "9", {"value": "mine"})
 ''',
+    "exec in fresh globals": '''
+ns = {}
+exec("import _db\\nr = _db.get((1, 100, 10000), 'task_victim::State@1')", ns)
+result = ns["r"]
+''',
+    "eval and __import__": '''
+result = eval("__import__('_stable').get(1, b'task_victim::State@1')", {})
+''',
+    "compiled code in new globals": '''
+code = compile("from kybra_simple_db import Database\\nr = Database.get_instance().load('task_victim::State', '1')", "x", "exec")
+g = {}
+exec(code, g)
+result = g["r"]
+''',
+    "builtins taken from a library function": '''
+import json
+b = json.dumps.__globals__["__builtins__"]
+imp = b["__import__"] if isinstance(b, dict) else b.__import__
+result = imp("_db").get((1, 100, 10000), "task_victim::State@1")
+''',
     "counters": '''
 from kybra_simple_db import Database
 result = Database.get_instance()._b.counter("_system@task_victim::State_count")
@@ -177,6 +197,11 @@ def test_a_task_cannot_reach_another_tasks_records(run_codex, route):
     r = run_codex(ROUTES[route], task="attacker")
     assert r["success"] is False, f"{route}: got {r.get('result')!r}"
     assert "PermissionError" in r["error"], r["error"]
+
+
+def test_files_cannot_be_opened(run_codex):
+    r = run_codex("result = open('/etc/hostname').read()", task="attacker")
+    assert r["success"] is False and "UnsupportedOperation" in r["error"], r
 
 
 def test_a_tasks_own_class_does_not_see_another_tasks_records(run_codex):

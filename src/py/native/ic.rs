@@ -28,6 +28,32 @@ pub mod _ic {
         Ok(())
     }
 
+    /// `ic.trap`: in the canister the message traps and everything it did is undone; natively
+    /// this raises `Trap` (a `BaseException`), which rolls the execution back the same way.
+    #[pyfunction]
+    fn trap(message: PyStrRef, vm: &VirtualMachine) -> PyResult<()> {
+        let msg = message.to_string_lossy().into_owned();
+        host::with(|h| h.trap(&msg));
+        let base = vm.ctx.exceptions.base_exception_type.to_owned();
+        let cls = vm.ctx.new_exception_type("kybra", "Trap", Some(vec![base]));
+        Err(vm.new_exception_msg(cls, format!("the canister trapped: {msg}").into()))
+    }
+
+    /// `sys.setrecursionlimit`, capped: deeper Python recursion than this would exhaust the
+    /// canister's stack (a trap) before it could raise `RecursionError`.
+    #[pyfunction]
+    fn setrecursionlimit(limit: i64, vm: &VirtualMachine) -> PyResult<()> {
+        let max = crate::py::MAX_RECURSION_LIMIT;
+        if limit < 1 {
+            return Err(vm.new_value_error("recursion limit must be greater or equal than 1"));
+        }
+        if limit as u64 > max as u64 {
+            return Err(vm.new_value_error(format!("recursion limit {limit} is above codexvm's maximum of {max} (the canister's stack holds no more)")));
+        }
+        vm.recursion_limit.set(limit as usize);
+        Ok(())
+    }
+
     /// The instruction budget of the running execution (None outside one).
     #[pyfunction]
     fn budget() -> Option<u64> {

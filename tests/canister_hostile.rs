@@ -1,0 +1,90 @@
+//! Hostile codexes in the built canister (test host): runaway recursion and memory bombs are
+//! stopped with a clear error, keep nothing, and leave the canister working.
+
+mod support;
+#[path = "support/canister.rs"]
+mod canister_support;
+
+use canister_support::{installed, result_of, run};
+use codexvm_host::RejectCode;
+
+#[test]
+fn runaway_recursion_raises_recursion_error_instead_of_overflowing_the_stack() {
+    let mut c = installed();
+    let r = run(&mut c, "def f(n):\n    return f(n + 1)\nf(0)");
+    assert!(!r.success);
+    assert!(r.error.as_deref().unwrap_or("").contains("RecursionError"), "{:?}", r.error);
+    // The deepest recursion the limit allows fits the stack.
+    let limit = codexvm::py::MAX_RECURSION_LIMIT - 20;
+    assert_eq!(result_of(&mut c, &format!("def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nresult = f({limit})")), limit.to_string());
+    let r = run(&mut c, "import sys\nsys.setrecursionlimit(10**6)");
+    assert!(r.error.as_deref().unwrap_or("").contains("above codexvm's maximum"), "{:?}", r.error);
+}
+
+#[test]
+fn memory_bombs_are_stopped_and_keep_nothing() {
+    let mut c = installed();
+    let big = run(&mut c, "from ggg import Realm\nRealm(name='not kept')\nx = 'x' * 10**10");
+    assert!(!big.success, "a 10 GB string cannot exist in a 4 GiB memory");
+    assert!(big.error.as_deref().unwrap_or("").contains("Error"), "{:?}", big.error);
+    assert_eq!(result_of(&mut c, "from ggg import Realm\nresult = Realm.count()"), "0");
+    let before = c.stable_memory();
+    let growing = c.update(
+        "run_codex",
+        &candid::encode_one("from ggg import Realm\nRealm(name='not kept')\nkeep = []\nwhile True:\n    keep.append(bytearray(10**7))").unwrap(),
+    );
+    let rej = growing.reject();
+    assert_eq!(rej.code, RejectCode::CanisterError);
+    assert!(rej.message.contains("heap allowance of 1024 MiB"), "{}", rej.message);
+    assert!(c.stable_memory() == before, "nothing was written");
+    assert_eq!(result_of(&mut c, "from ggg import Realm\nresult = Realm.count()"), "0");
+}
+
+#[test]
+fn a_tasks_memory_bomb_fails_at_its_own_heap_allowance_and_the_task_goes_on() {
+    use candid::{CandidType, Deserialize};
+
+    #[derive(CandidType, Deserialize, Default)]
+    struct StepSpec {
+        code: Option<String>,
+    }
+    #[derive(CandidType, Deserialize, Default)]
+    struct TaskSpec {
+        name: String,
+        steps: Vec<StepSpec>,
+        repeat_every: Option<u64>,
+        heap_mib: Option<u32>,
+    }
+    #[derive(CandidType, Deserialize)]
+    struct ExecutionView {
+        status: String,
+        result: String,
+    }
+    #[derive(CandidType, Deserialize)]
+    struct TaskView {
+        status: String,
+        heap_mib: u32,
+        executions: Vec<ExecutionView>,
+    }
+    #[derive(CandidType, Deserialize)]
+    struct TaskState {
+        task: TaskView,
+        records_json: String,
+    }
+
+    let mut c = installed();
+    let code = "from kybra_simple_db import String\nclass Mark(TaskEntity):\n    k = String()\nMark(k='not kept')\nhold = [bytearray(10**6) for _ in range(100)]";
+    let spec = TaskSpec { name: "hog".into(), steps: vec![StepSpec { code: Some(code.into()) }], repeat_every: Some(60), heap_mib: Some(64) };
+    let made: Result<candid::Reserved, String> = c.update("create_task", &candid::encode_one(&spec).unwrap()).decode();
+    made.expect("created");
+    c.advance_time(std::time::Duration::from_secs(1));
+    let st: Result<TaskState, String> = c.query("get_task", &candid::encode_args(("hog", 5u32)).unwrap()).decode();
+    let st = st.unwrap();
+    assert_eq!(st.task.heap_mib, 64);
+    let e = &st.task.executions[0];
+    assert_eq!(e.status, "failed");
+    assert!(e.result.contains("heap allowance of 64 MiB"), "{}", e.result);
+    assert_eq!(st.records_json, "{}");
+    // Other work goes on.
+    assert_eq!(result_of(&mut c, "result = 'still here'"), "\"still here\"");
+}
