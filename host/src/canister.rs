@@ -77,6 +77,8 @@ pub struct Canister {
     store: Store<State>,
     instance: Instance,
     limits: Limits,
+    /// Fault injection: limits for update messages to particular methods (self-calls included).
+    method_limits: HashMap<String, u64>,
     contexts: HashMap<u64, Ctx>,
     next_ctx: u64,
     queue: VecDeque<Event>,
@@ -117,6 +119,7 @@ impl Canister {
             store,
             instance,
             limits: Limits::default(),
+            method_limits: HashMap::new(),
             contexts: HashMap::new(),
             next_ctx: 0,
             queue: VecDeque::new(),
@@ -150,6 +153,20 @@ impl Canister {
     /// This canister's id.
     pub fn id(&self) -> Principal {
         self.store.data().id
+    }
+
+    /// Fault injection: update messages to `method` (ingress or from the canister itself) run
+    /// under `limit` instructions instead of the update limit (`None` removes the override), so
+    /// a test can make one kind of message trap at a chosen point.
+    pub fn set_method_limit(&mut self, method: &str, limit: Option<u64>) {
+        match limit {
+            Some(l) => self.method_limits.insert(method.to_owned(), l),
+            None => self.method_limits.remove(method),
+        };
+    }
+
+    fn update_limit(&self, method: &str) -> u64 {
+        self.method_limits.get(method).copied().unwrap_or(self.limits.update)
     }
 
     /// Sets the instruction limits.
@@ -232,7 +249,7 @@ impl Canister {
         }
         let ctx = self.new_ctx(Origin::Ingress);
         let msg = Message::new(Kind::Update, method, caller, arg.to_vec());
-        let exec = self.exec(msg, Entry::Export(export), self.limits.update);
+        let exec = self.exec(msg, Entry::Export(export), self.update_limit(method));
         self.settle(ctx, exec);
         self.drain();
         self.finish_ingress(ctx)
@@ -312,10 +329,12 @@ impl Canister {
             None => Report { result: Ok(vec![]), instructions: used, debug_log: self.take_log() },
             Some(why) => {
                 // Roll the whole upgrade back: old module, old heap, old stable memory.
+                // The host's own state (controllers, clock, peers, log) moved to the new store:
+                // bring it back; heap, stable memory and timer return from the snapshot below.
                 self.module = old_module;
-                let log = std::mem::take(&mut self.store.data_mut().log);
+                let state = std::mem::take(self.store.data_mut());
                 self.store = old_store;
-                self.store.data_mut().log.extend(log);
+                *self.store.data_mut() = state;
                 self.instance = old_instance;
                 self.linker = Linker::new(&self.module.engine);
                 self.linker.allow_shadowing(true);
@@ -512,7 +531,8 @@ impl Canister {
                         }
                         let ctx = self.new_ctx(Origin::Callee { caller_ctx: from, call: call.clone(), responded: false });
                         let msg = Message::new(Kind::Update, &call.method, self.id(), call.arg.clone());
-                        let exec = self.exec(msg, Entry::Export(export), self.limits.update);
+                        let limit = self.update_limit(&call.method);
+                        let exec = self.exec(msg, Entry::Export(export), limit);
                         self.settle(ctx, exec);
                     } else {
                         let response = self.peer_response(&call);
