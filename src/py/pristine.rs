@@ -1,4 +1,4 @@
-//! The shared modules as they were at start-up, put back around every execution: whatever a
+//! The shared modules as they were at start-up, put back after every execution: whatever a
 //! codex patched (a module's names, `sys.modules`, a class's attributes, a function's code or
 //! defaults, a registry of our own packages) does not reach the runtime's code or the next
 //! execution, and nothing has to be re-imported.
