@@ -8,7 +8,7 @@ mod support;
 mod canister_support;
 
 use candid::{Nat, Principal};
-use canister_support::{installed, result_of, run};
+use canister_support::{b64, installed, result_of, run};
 use codexvm_host::Canister;
 use serde_json::Value;
 use support::repo;
@@ -45,19 +45,6 @@ fn seeded() -> Canister {
 fn fingerprint(c: &mut Canister) -> (Vec<u8>, String) {
     let data = result_of(c, "from ggg import Realm, User, Task\nresult = [Realm.count(), User.count(), Task.count()]");
     (c.stable_memory(), data)
-}
-
-fn b64(s: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for chunk in b.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &x)| n | (x as u32) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { T[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
-        }
-    }
-    out
 }
 
 #[test]

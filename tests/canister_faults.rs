@@ -9,41 +9,11 @@ mod canister_support;
 
 use std::time::Duration;
 
-use candid::{CandidType, Deserialize};
-use canister_support::{installed, module, result_of};
+use canister_support::{installed, module, result_of, StepSpec, TaskSpec, TaskState};
 use codexvm_host::{Canister, Limits};
 
 /// The scheduler's self-call that runs one claimed step (`src/canister/scheduler.rs`).
 const RUN_METHOD: &str = "run_claimed_step";
-
-#[derive(CandidType, Deserialize, Default)]
-struct StepSpec {
-    code: Option<String>,
-    run_next_after: Option<u64>,
-}
-
-#[derive(CandidType, Deserialize, Default)]
-struct TaskSpec {
-    name: String,
-    steps: Vec<StepSpec>,
-    repeat_every: Option<u64>,
-}
-
-#[derive(CandidType, Deserialize)]
-struct ExecutionView {
-    status: String,
-}
-
-#[derive(CandidType, Deserialize)]
-struct TaskView {
-    executions_total: u64,
-    executions: Vec<ExecutionView>,
-}
-
-#[derive(CandidType, Deserialize)]
-struct TaskState {
-    task: TaskView,
-}
 
 /// Each execution adds 20 rows and then counts itself: committed state always has
 /// `rows == 20 * runs`, whatever point a trap hits.
@@ -86,7 +56,7 @@ fn state(c: &mut Canister, name: &str) -> TaskState {
 #[test]
 fn a_trap_at_any_point_of_an_execution_keeps_the_last_committed_state() {
     let mut c = installed();
-    let spec = TaskSpec { name: "batch".into(), steps: vec![StepSpec { code: Some(BATCH.into()), ..Default::default() }], repeat_every: Some(60) };
+    let spec = TaskSpec { name: "batch".into(), steps: vec![StepSpec { code: Some(BATCH.into()), ..Default::default() }], repeat_every: Some(60), ..Default::default() };
     let made: Result<candid::Reserved, String> = c.update("create_task", &candid::encode_one(&spec).unwrap()).decode();
     made.unwrap();
     c.advance_time(Duration::from_secs(1));
@@ -130,8 +100,9 @@ fn a_trap_between_steps_and_an_upgrade_between_steps_keep_the_chain() {
     let step = |n: u32| StepSpec {
         code: Some(format!("from kybra_simple_db import String\nclass Mark(TaskEntity):\n    k = String()\nMark(k='step {n}')\nresult = {n}")),
         run_next_after: Some(if n == 0 { 0 } else { 30 }),
+        ..Default::default()
     };
-    let spec = TaskSpec { name: "chain".into(), steps: vec![step(0), step(1), step(2)], repeat_every: None };
+    let spec = TaskSpec { name: "chain".into(), steps: vec![step(0), step(1), step(2)], ..Default::default() };
     let made: Result<candid::Reserved, String> = c.update("create_task", &candid::encode_one(&spec).unwrap()).decode();
     made.unwrap();
     c.advance_time(Duration::from_secs(1));

@@ -5,7 +5,7 @@ mod support;
 #[path = "support/canister.rs"]
 mod canister_support;
 
-use canister_support::{installed, result_of, run};
+use canister_support::{installed, result_of, run, StepSpec, TaskSpec, TaskState};
 use codexvm_host::RejectCode;
 
 #[test]
@@ -42,39 +42,15 @@ fn memory_bombs_are_stopped_and_keep_nothing() {
 
 #[test]
 fn a_tasks_memory_bomb_fails_at_its_own_heap_allowance_and_the_task_goes_on() {
-    use candid::{CandidType, Deserialize};
-
-    #[derive(CandidType, Deserialize, Default)]
-    struct StepSpec {
-        code: Option<String>,
-    }
-    #[derive(CandidType, Deserialize, Default)]
-    struct TaskSpec {
-        name: String,
-        steps: Vec<StepSpec>,
-        repeat_every: Option<u64>,
-        heap_mib: Option<u32>,
-    }
-    #[derive(CandidType, Deserialize)]
-    struct ExecutionView {
-        status: String,
-        result: String,
-    }
-    #[derive(CandidType, Deserialize)]
-    struct TaskView {
-        status: String,
-        heap_mib: u32,
-        executions: Vec<ExecutionView>,
-    }
-    #[derive(CandidType, Deserialize)]
-    struct TaskState {
-        task: TaskView,
-        records_json: String,
-    }
-
     let mut c = installed();
     let code = "from kybra_simple_db import String\nclass Mark(TaskEntity):\n    k = String()\nMark(k='not kept')\nhold = [bytearray(10**6) for _ in range(100)]";
-    let spec = TaskSpec { name: "hog".into(), steps: vec![StepSpec { code: Some(code.into()) }], repeat_every: Some(60), heap_mib: Some(64) };
+    let spec = TaskSpec {
+        name: "hog".into(),
+        steps: vec![StepSpec { code: Some(code.into()), ..Default::default() }],
+        repeat_every: Some(60),
+        heap_mib: Some(64),
+        ..Default::default()
+    };
     let made: Result<candid::Reserved, String> = c.update("create_task", &candid::encode_one(&spec).unwrap()).decode();
     made.expect("created");
     c.advance_time(std::time::Duration::from_secs(1));

@@ -9,76 +9,10 @@ mod canister_support;
 use std::time::Duration;
 
 use candid::{CandidType, Deserialize, Nat, Principal};
-use canister_support::{installed, module, result_of, run};
+use canister_support::{b64, installed, module, result_of, run, StepSpec, TaskSpec, TaskState, TaskView};
 use codexvm_host::{Canister, Limits, RejectCode};
 use serde_json::Value;
 use support::repo;
-
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-struct StepSpec {
-    code: Option<String>,
-    codex_name: Option<String>,
-    run_next_after: Option<u64>,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-struct TaskSpec {
-    name: String,
-    steps: Vec<StepSpec>,
-    repeat_every: Option<u64>,
-    run_at: Option<u64>,
-    run_after: Option<u64>,
-    max_retries: Option<u32>,
-    retry_delay: Option<u64>,
-    budget_percent: Option<u8>,
-    heap_mib: Option<u32>,
-    metadata: Option<String>,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct ExecutionView {
-    id: String,
-    step: u32,
-    status: String,
-    started_at: u64,
-    finished_at: Option<u64>,
-    instructions: u64,
-    result: String,
-    logs: String,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct ProgressView {
-    done: u64,
-    total: u64,
-    cycles: u64,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct TaskView {
-    id: String,
-    name: String,
-    status: String,
-    next_run_at: u64,
-    progress: Option<ProgressView>,
-    executions_total: u64,
-    executions: Vec<ExecutionView>,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct GrantView {
-    namespace: String,
-    write: bool,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct TaskState {
-    task: TaskView,
-    namespace: String,
-    records_json: String,
-    counters_json: String,
-    grants: Vec<GrantView>,
-}
 
 #[derive(Debug, Clone, Copy, CandidType, Deserialize, PartialEq, Eq)]
 enum Role {
@@ -292,25 +226,6 @@ fn an_update_over_the_message_limit_leaves_no_trace() {
     assert!(c.stable_memory() == before, "stable memory changed");
     c.set_limits(Limits::default());
     assert_eq!(result_of(&mut c, "from kybra import StableBTreeMap\nm = StableBTreeMap[str, str](memory_id=4, max_key_size=10, max_value_size=10)\nresult = m.len()"), "0");
-}
-
-fn b64(s: &str) -> String {
-    use std::fmt::Write;
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for ch in b.chunks(3) {
-        let n = (ch[0] as u32) << 16 | (*ch.get(1).unwrap_or(&0) as u32) << 8 | *ch.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= ch.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    let _ = write!(out, "");
-    out
 }
 
 #[test]

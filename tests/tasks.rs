@@ -3,40 +3,10 @@
 
 mod support;
 
-use codexvm::host::{self, Clock, NativeHost};
 use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
 use serde_json::{json, Value};
-use support::{fresh_store, in_vm, repo, result_of, run};
-
-const T0: i64 = 1_800_000_000;
-
-/// A fresh store and a manual clock at `T0`.
-fn setup() {
-    fresh_store();
-    set_time(T0);
-}
-
-fn set_time(s: i64) {
-    host::install(Box::new(NativeHost::new(Clock::Manual(s as u64 * 1_000_000_000))));
-}
-
-fn create(spec: Value) -> Value {
-    runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(runner::now_s())]).expect("create task")
-}
-
-fn state(name: &str) -> Value {
-    runner::api("state", vec![ApiArg::Str(name.into()), ApiArg::Int(100)]).expect("state")
-}
-
-/// Runs every step due at time `now`; returns the outcomes.
-fn tick_at(now: i64) -> Vec<runner::StepOutcome> {
-    set_time(now);
-    let mut out = Vec::new();
-    while let Some((_, o)) = runner::tick(now, MESSAGE_LIMIT).expect("tick") {
-        out.push(o);
-    }
-    out
-}
+use support::task_clock::{create, set_time, setup, state, tick_at, T0};
+use support::{in_vm, repo, result_of, run};
 
 fn step(code: &str) -> Value {
     json!({"code": code})

@@ -5,6 +5,8 @@ use codexvm::py::{Codex, RunOptions};
 use codexvm::store::{self, FileMemory, Store};
 use codexvm::tasks::{self, Execution};
 
+pub mod task_clock;
+
 /// Runs `f` on a thread with a large stack (RustPython recurses on the native stack).
 pub fn in_vm<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
     std::thread::Builder::new()

@@ -3,50 +3,10 @@
 
 use std::time::Duration;
 
-use candid::{CandidType, Deserialize, Principal};
+use candid::Principal;
 
+use super::canister_support::{RunReply, StepSpec, TaskSpec, TaskState, TaskView};
 use super::ic::Ic;
-
-#[derive(Debug, CandidType, Deserialize)]
-struct RunReply {
-    success: bool,
-    result: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-struct StepSpec {
-    code: Option<String>,
-    codex_name: Option<String>,
-    run_next_after: Option<u64>,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-struct TaskSpec {
-    name: String,
-    steps: Vec<StepSpec>,
-    repeat_every: Option<u64>,
-    run_at: Option<u64>,
-    run_after: Option<u64>,
-    max_retries: Option<u32>,
-    retry_delay: Option<u64>,
-    budget_percent: Option<u8>,
-    metadata: Option<String>,
-}
-
-/// The part of `TaskView` the scenarios look at.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct TaskView {
-    name: String,
-    status: String,
-    executions_total: u64,
-}
-
-#[derive(Debug, Clone, CandidType, Deserialize)]
-struct TaskState {
-    task: TaskView,
-    records_json: String,
-}
 
 /// All scenarios, by name.
 pub const ALL: &[(&str, fn(&mut dyn Ic))] = &[
