@@ -133,7 +133,7 @@ fn retries_follow_the_task_policy() {
     in_vm(|| {
         setup();
         // Fails until its task has three executions on record (the earlier ones failed).
-        let flaky = "import _ic\nfrom ggg import Task\nt = Task['retry']\nif len(list(t.executions)) < 3:\n    raise RuntimeError('not yet')\nresult = 'ok'";
+        let flaky = "from ggg import Task\nt = Task['retry']\nif len(list(t.executions)) < 3:\n    raise RuntimeError('not yet')\nresult = 'ok'";
         create(json!({"name": "retry", "steps": [step(flaky)], "max_retries": 2, "retry_delay": 15}));
         assert!(!tick_at(T0)[0].ok);
         assert_eq!(state("retry")["status"], "pending", "waiting for its retry, not running");

@@ -7,6 +7,7 @@ pub mod entity;
 mod error;
 pub mod exec;
 mod frozen;
+pub mod imports;
 mod interp;
 pub mod native;
 pub mod policy;

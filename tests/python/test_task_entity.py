@@ -148,7 +148,8 @@ from kybra_simple_db import Database
 result = Database.get_instance()._db_storage.get("task_victim::State@1")
 ''',
     "native module": '''
-import _db
+import sys
+_db = sys.modules["_db"]
 result = _db.get((1, 100, 10000), "task_victim::State@1")
 ''',
     "raw StableBTreeMap": '''
@@ -157,7 +158,8 @@ m = StableBTreeMap[str, str](memory_id=1, max_key_size=100, max_value_size=10000
 result = m.get("task_victim::State@1")
 ''',
     "raw _stable": '''
-import _stable
+import sys
+_stable = sys.modules["_stable"]
 result = _stable.get(1, b"task_victim::State@1")
 ''',
     "write through Database": '''
@@ -166,11 +168,11 @@ Database.get_instance().save("task_victim::State", "9", {"value": "mine"})
 ''',
     "exec in fresh globals": '''
 ns = {}
-exec("import _db\\nr = _db.get((1, 100, 10000), 'task_victim::State@1')", ns)
+exec("import sys\\nr = sys.modules['_db'].get((1, 100, 10000), 'task_victim::State@1')", ns)
 result = ns["r"]
 ''',
     "eval and __import__": '''
-result = eval("__import__('_stable').get(1, b'task_victim::State@1')", {})
+result = eval("__import__('sys').modules['_stable'].get(1, b'task_victim::State@1')", {})
 ''',
     "compiled code in new globals": '''
 code = compile("from kybra_simple_db import Database\\nr = Database.get_instance().load('task_victim::State', '1')", "x", "exec")
@@ -197,6 +199,46 @@ def test_a_task_cannot_reach_another_tasks_records(run_codex, route):
     r = run_codex(ROUTES[route], task="attacker")
     assert r["success"] is False, f"{route}: got {r.get('result')!r}"
     assert "PermissionError" in r["error"], r["error"]
+
+
+IMPORTS = {
+    "native module": "import _db",
+    "from a native module": "from _stable import get",
+    "dotted": "import importlib.machinery",
+    "builtins": "import builtins",
+    "collector": "import gc",
+    "test harness": "import codexvm_testing",
+    "__import__": "m = __import__('_runtime')",
+    "exec in fresh globals": "exec('import _db', {})",
+    "eval in fresh globals": "eval(\"__import__('_db')\", {'x': 1})",
+    "exec in own globals": "exec('import _stable')",
+    "function defined by the codex": "def f():\n    import _db\nf()",
+}
+
+
+@pytest.mark.parametrize("route", sorted(IMPORTS))
+def test_a_tasks_codex_imports_only_allowed_modules(run_codex, route):
+    r = run_codex(IMPORTS[route], task="attacker")
+    assert r["success"] is False, f"{route}: got {r.get('result')!r}"
+    assert "ImportError: task 'attacker' may not import" in r["error"], r["error"]
+
+
+def test_allowed_imports_and_library_imports_still_work(run_codex):
+    r = run_codex('''
+import json, datetime, re, collections, sys, os.path, kybra_simple_db.properties
+from ggg import User
+from kybra import ic
+from core.task_manager import TaskManager
+import statistics  # whose own imports (fractions, decimal, ...) are not limited
+result = [json.dumps(statistics.mean([1, 2, 3])), os.path.join("a", "b")]
+''', task="importer")
+    assert r["success"], r.get("error")
+    assert r["result"] == ["2", "a/b"]
+
+
+def test_imports_outside_tasks_are_not_limited(run_codex):
+    r = run_codex("import gc, builtins\nresult = gc.isenabled()")
+    assert r["success"] and r["result"] is True
 
 
 def test_files_cannot_be_opened(run_codex):
@@ -246,7 +288,7 @@ def test_a_task_cannot_run_codexes_or_grant():
     assert r["success"] is True  # run_code runs in the caller's (privileged) context
     import _runtime
 
-    r = _runtime.run_codex("import _runtime\n_runtime.run_codex('result = 1', 'victim')", "sneaky")
+    r = _runtime.run_codex("import sys\nsys.modules['_runtime'].run_codex('result = 1', 'victim')", "sneaky")
     assert r["success"] is False and "PermissionError" in r["error"]
-    r = _runtime.run_codex("import _runtime\n_runtime.grant('sneaky', 'task_victim', True)", "sneaky")
+    r = _runtime.run_codex("import sys\nsys.modules['_runtime'].grant('sneaky', 'task_victim', True)", "sneaky")
     assert r["success"] is False and "PermissionError" in r["error"]
