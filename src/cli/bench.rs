@@ -31,6 +31,9 @@ enum BenchWhat {
     /// Instructions in the built canister (start-up, method preludes, executions, Python
     /// compute) beside Kybra's, Basilisk's and plain Rust's published figures.
     Canister,
+    /// Hostile codexes, killed runs and random db operation sequences: what was stopped or
+    /// survived, and the entities lost or duplicated.
+    Faults(super::faults::FaultsArgs),
 }
 
 /// Arguments of `codexvm bench db`.
@@ -144,6 +147,7 @@ fn default_cpython() -> PathBuf {
 /// Entry point of `codexvm bench`.
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
+        BenchWhat::Faults(a) => super::faults::main(a),
         BenchWhat::Canister => match super::canister_bench::costs() {
             Ok(rows) => {
                 print!("{}", super::canister_bench::table(&rows));

@@ -4,6 +4,7 @@ pub mod bench;
 mod canister_bench;
 pub mod db;
 mod demo;
+pub mod faults;
 pub mod pytest;
 mod run;
 mod state;
