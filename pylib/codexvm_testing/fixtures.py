@@ -101,4 +101,106 @@ def run_codex():
     return run
 
 
+class Clock:
+    """`ic.time()` under the test's control. The clock stops at the current time when the
+    fixture starts; `now()` (ns), `set(ns)`, `advance(seconds=0, ns=0)`."""
+
+    def __init__(self):
+        import _testhost
+
+        self._host = _testhost
+        _testhost.set_time(_testhost.now())
+
+    def now(self):
+        return self._host.now()
+
+    def set(self, ns):
+        self._host.set_time(int(ns))
+
+    def advance(self, seconds=0, ns=0):
+        self._host.advance(int(seconds * 1_000_000_000) + int(ns))
+
+
+@pytest.fixture
+def clock():
+    """`ic.time()` under the test's control: `clock.now()`, `clock.set(ns)`, `clock.advance(seconds)`."""
+    c = Clock()
+    try:
+        yield c
+    finally:
+        c._host.system_clock()
+
+
+class IcCalls:
+    """Other canisters, scripted: `reply(canister, method, candid_bytes)`, `reject(canister,
+    method, message, code=4)`; `calls` lists the calls made (`canister`, `method`, `args`,
+    `cycles`), `clear()` forgets them. Unscripted calls are rejected with a message saying so
+    (the management canister's `raw_rand` answers by itself)."""
+
+    def __init__(self):
+        import _testhost
+
+        self._host = _testhost
+
+    @staticmethod
+    def _text(canister):
+        return canister.to_str() if hasattr(canister, "to_str") else str(canister)
+
+    def reply(self, canister, method, candid_bytes):
+        self._host.reply(self._text(canister), method, bytes(candid_bytes))
+
+    def reject(self, canister, method, message, code=4):
+        self._host.reject(self._text(canister), method, int(code), str(message))
+
+    @property
+    def calls(self):
+        return self._host.calls()
+
+    def clear(self):
+        self._host.clear_calls()
+
+
+@pytest.fixture
+def ic_calls():
+    """Script other canisters' replies and inspect the calls codexes made."""
+    return IcCalls()
+
+
+class Logs:
+    """What codexes logged: `all()` and `of(logger)` (kybra_simple_logging's entries, as dicts),
+    `of_task(name)` (the logs of a task's executions, oldest first), `clear()`."""
+
+    def all(self):
+        import kybra_simple_logging
+
+        return kybra_simple_logging.get_logs()
+
+    def of(self, logger):
+        import kybra_simple_logging
+
+        return kybra_simple_logging.get_logs(logger_name=logger)
+
+    def of_task(self, name):
+        from ggg import Task
+
+        task = Task[name]
+        if task is None:
+            raise KeyError(f"no task named {name!r}")
+        runs = sorted(task.executions, key=lambda e: int(e._id))
+        return [e.logs for e in runs]
+
+    def clear(self):
+        import kybra_simple_logging
+
+        kybra_simple_logging.clear_logs()
+
+
+@pytest.fixture
+def logs():
+    """Captured logs, per logger and per task; cleared when the test starts."""
+    l = Logs()
+    l.clear()
+    return l
+
+
 FIXTURES = {name: fn._codexvm_fixture for name, fn in list(globals().items()) if hasattr(fn, "_codexvm_fixture")}

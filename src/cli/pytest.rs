@@ -145,8 +145,10 @@ fn gather(paths: &[PathBuf]) -> std::io::Result<(BTreeMap<String, String>, Vec<S
     Ok((sources, tests))
 }
 
+/// An empty store and a fresh native host (machine clock, no scripted replies, no calls).
 fn fresh_store() {
     store::global::install(Store::open(FileMemory::in_memory()));
+    crate::host::install(Box::new(crate::host::NativeHost::default()));
 }
 
 fn py_err(vm: &VirtualMachine, e: rustpython_vm::builtins::PyBaseExceptionRef) -> PyError {

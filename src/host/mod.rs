@@ -40,6 +40,10 @@ pub trait Host {
         let _ = (args, cycles);
         Err((3, format!("this host cannot call {canister} ({method})")))
     }
+    /// The native host, for test fixtures that script it (None in the canister).
+    fn native(&self) -> Option<&NativeHost> {
+        None
+    }
 }
 
 thread_local! {

@@ -85,6 +85,11 @@ impl NativeHost {
         self.calls.borrow().clone()
     }
 
+    /// Forgets the calls made so far.
+    pub fn clear_calls(&self) {
+        self.calls.borrow_mut().clear();
+    }
+
     /// Sets the clock.
     pub fn set_clock(&self, clock: Clock) {
         self.clock.set(clock);
@@ -140,6 +145,10 @@ impl Host for NativeHost {
             return Ok(candid::encode_one(super::rng::bytes(32)).expect("encode a blob"));
         }
         Err((3, format!("no canister {canister} answers '{method}' natively; script a reply (the ic_calls fixture)")))
+    }
+
+    fn native(&self) -> Option<&NativeHost> {
+        Some(self)
     }
 
     fn debug_print(&self, line: &str) {

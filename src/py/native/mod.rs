@@ -4,11 +4,12 @@ pub mod db;
 pub mod ic;
 pub mod runtime;
 pub mod stable;
+pub mod testhost;
 
 use rustpython_vm::builtins::PyModuleDef;
 use rustpython_vm::Context;
 
 /// The definitions of every native module of ours.
 pub fn module_defs(ctx: &Context) -> Vec<&'static PyModuleDef> {
-    vec![db::_db::module_def(ctx), ic::_ic::module_def(ctx), runtime::_runtime::module_def(ctx), stable::_stable::module_def(ctx)]
+    vec![db::_db::module_def(ctx), ic::_ic::module_def(ctx), runtime::_runtime::module_def(ctx), stable::_stable::module_def(ctx), testhost::_testhost::module_def(ctx)]
 }
