@@ -1,6 +1,7 @@
 //! Layer 3: the RustPython host — the interpreter, frozen modules, native modules, captured
 //! output, per-execution globals and access policy, and Python errors as Rust errors.
 
+pub mod candid_text;
 pub mod capture;
 pub mod dbaccess;
 pub mod entity;

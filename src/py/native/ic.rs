@@ -79,6 +79,18 @@ pub mod _ic {
         Ok(vm.ctx.new_bytes(v))
     }
 
+    /// Candid text (`'("hello", 42 : nat)'`) to binary Candid.
+    #[pyfunction]
+    fn candid_encode(text: PyStrRef, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        crate::py::candid_text::encode(&text.to_string_lossy()).map(|b| vm.ctx.new_bytes(b)).map_err(|e| vm.new_value_error(e.to_string()))
+    }
+
+    /// Binary Candid to its text form.
+    #[pyfunction]
+    fn candid_decode(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<String> {
+        crate::py::candid_text::decode(bytes.as_bytes()).map_err(|e| vm.new_value_error(e.to_string()))
+    }
+
     /// Nanoseconds since the Unix epoch.
     #[pyfunction]
     fn time() -> u64 {
