@@ -203,4 +203,45 @@ def logs():
     return l
 
 
+class Timers:
+    """Codex timers (`ic.set_timer`, `ic.set_timer_interval`): `pending` lists them (`id`,
+    `due`, `interval` in ns), `fire(id)` runs one now, `fire_due()` runs every timer due at
+    `ic.time()` (with the `clock` fixture, advance the clock first). A firing returns
+    `{ran, error, logs}`; a callback that raises has its writes undone."""
+
+    def __init__(self):
+        import _testhost
+
+        self._host = _testhost
+
+    @property
+    def pending(self):
+        return self._host.timers()
+
+    def fire(self, timer_id):
+        return self._host.fire_timer(int(timer_id))
+
+    def fire_due(self, limit=10_000):
+        from kybra import ic
+
+        fired = []
+        while len(fired) < limit:
+            due = [t for t in self._host.timers() if t["due"] <= ic.time()]
+            if not due:
+                return fired
+            fired.append(self._host.fire_timer(due[0]["id"]))
+        raise RuntimeError(f"more than {limit} timer firings due at once")
+
+
+@pytest.fixture
+def timers():
+    """Pending codex timers; fire them one by one or all that are due."""
+    t = Timers()
+    t._host.clear_timers()
+    try:
+        yield t
+    finally:
+        t._host.clear_timers()
+
+
 FIXTURES = {name: fn._codexvm_fixture for name, fn in list(globals().items()) if hasattr(fn, "_codexvm_fixture")}

@@ -48,6 +48,23 @@ class ic:
         _ic.trap(str(message))
 
     @staticmethod
+    def set_timer(delay, func):
+        """Runs `func()` once, `delay` seconds (a `Duration`) from now, in a message of its own:
+        if it raises, what it wrote is undone. Returns the `TimerId`. Timers do not survive an
+        upgrade (as in Kybra), and a task's codex may not set them."""
+        return _ic.set_timer(_seconds_to_ns(delay), func)
+
+    @staticmethod
+    def set_timer_interval(interval, func):
+        """Runs `func()` every `interval` seconds; returns the `TimerId`."""
+        return _ic.set_timer_interval(_seconds_to_ns(interval), func)
+
+    @staticmethod
+    def clear_timer(timer_id):
+        """Cancels a timer."""
+        _ic.clear_timer(int(timer_id))
+
+    @staticmethod
     def canister_balance():
         """The canister's cycle balance (nat64)."""
         return min(_ic.canister_balance(), 2**64 - 1)
@@ -79,3 +96,11 @@ class ic:
     def candid_decode(candid_encoded):
         """Binary Candid to its text form."""
         return _ic.candid_decode(candid_encoded)
+
+
+def _seconds_to_ns(seconds):
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise TypeError(f"a Duration is a whole number of seconds (nat64), not {type(seconds).__name__}")
+    if not 0 <= seconds < 2**64 // 1_000_000_000:
+        raise ValueError(f"a Duration of {seconds} seconds is out of range")
+    return seconds * 1_000_000_000

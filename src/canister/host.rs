@@ -35,4 +35,12 @@ impl Host for CanisterHost {
     fn trap(&self, message: &str) {
         ic_cdk::trap(message)
     }
+
+    fn set_timer(&self, id: u64, delay_ns: u64, interval_ns: Option<u64>) {
+        super::timers::arm(id, delay_ns, interval_ns)
+    }
+
+    fn clear_timer(&self, id: u64) {
+        super::timers::disarm(id)
+    }
 }

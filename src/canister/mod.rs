@@ -1,6 +1,6 @@
 //! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
-//! `realms`), access control (`access`, with the rules in [`roles`]) and the timers that drive
-//! the scheduler (`scheduler`). Only [`roles`] is built natively (its rules are tested there).
+//! `realms`), access control (`access`, with the rules in [`roles`]) the timers that drive
+//! the scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] is built natively (its rules are tested there).
 
 pub mod roles;
 
@@ -14,6 +14,8 @@ mod lifecycle;
 mod random;
 #[cfg(target_arch = "wasm32")]
 mod scheduler;
+#[cfg(target_arch = "wasm32")]
+mod timers;
 #[cfg(target_arch = "wasm32")]
 mod types;
 #[cfg(target_arch = "wasm32")]

@@ -40,6 +40,12 @@ pub trait Host {
         let _ = (args, cycles);
         Err((3, format!("this host cannot call {canister} ({method})")))
     }
+    /// Arms codex timer `id` to fire `delay_ns` from now (then every `interval_ns`). In the
+    /// canister it becomes an IC timer that runs [`crate::tasks::timers::fire`]; natively timers
+    /// fire when a test's `timers` fixture fires them.
+    fn set_timer(&self, _id: u64, _delay_ns: u64, _interval_ns: Option<u64>) {}
+    /// Disarms codex timer `id`.
+    fn clear_timer(&self, _id: u64) {}
     /// The native host, for test fixtures that script it (None in the canister).
     fn native(&self) -> Option<&NativeHost> {
         None

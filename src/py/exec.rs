@@ -100,7 +100,10 @@ pub fn run_top_with(
 /// (a reference cycle, which RustPython's reference counting never frees), so without this every
 /// execution would keep all it loaded alive for the life of the canister.
 pub fn release(globals: &PyDictRef) {
-    globals.clear();
+    // A pending timer's callback still runs in them (see [`super::timers`]).
+    if !super::timers::defer_release(globals) {
+        globals.clear();
+    }
 }
 
 /// The end of a top-level execution (or of one message of an async one): puts back the shared

@@ -14,6 +14,7 @@ pub mod native;
 pub mod policy;
 pub mod pristine;
 pub mod pyjson;
+pub mod timers;
 
 pub use capture::Captured;
 pub use error::PyError;

@@ -8,5 +8,6 @@ pub mod grants;
 pub mod manage;
 pub mod nested;
 pub mod runner;
+pub mod timers;
 
 pub use executor::{execute, ExecError, Execution};

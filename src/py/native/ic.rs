@@ -79,6 +79,24 @@ pub mod _ic {
         Ok(vm.ctx.new_bytes(v))
     }
 
+    /// Runs `callback` once, `delay_ns` from now; returns the timer's id.
+    #[pyfunction]
+    fn set_timer(delay_ns: u64, callback: rustpython_vm::PyObjectRef, vm: &VirtualMachine) -> PyResult<u64> {
+        crate::py::timers::set(vm, delay_ns, None, callback)
+    }
+
+    /// Runs `callback` every `interval_ns`; returns the timer's id.
+    #[pyfunction]
+    fn set_timer_interval(interval_ns: u64, callback: rustpython_vm::PyObjectRef, vm: &VirtualMachine) -> PyResult<u64> {
+        crate::py::timers::set(vm, interval_ns, Some(interval_ns), callback)
+    }
+
+    /// Cancels a timer (an unknown or finished one is ignored).
+    #[pyfunction]
+    fn clear_timer(id: u64) {
+        crate::py::timers::clear(id)
+    }
+
     /// Candid text (`'("hello", 42 : nat)'`) to binary Candid.
     #[pyfunction]
     fn candid_encode(text: PyStrRef, vm: &VirtualMachine) -> PyResult<PyBytesRef> {

@@ -81,6 +81,50 @@ pub mod _testhost {
         Ok(vm.ctx.new_list(out))
     }
 
+    /// The pending codex timers, soonest first: `[{id, due, interval}]` (nanoseconds).
+    #[pyfunction]
+    fn timers(vm: &VirtualMachine) -> PyResult<PyListRef> {
+        with_native(vm, |_| ())?;
+        let mut out = Vec::new();
+        for t in crate::py::timers::pending() {
+            let d: PyDictRef = vm.ctx.new_dict();
+            d.set_item("id", vm.ctx.new_int(t.id).into(), vm)?;
+            d.set_item("due", vm.ctx.new_int(t.due_ns).into(), vm)?;
+            d.set_item("interval", t.interval_ns.map_or_else(|| vm.ctx.none(), |i| vm.ctx.new_int(i).into()), vm)?;
+            out.push(d.into());
+        }
+        Ok(vm.ctx.new_list(out))
+    }
+
+    /// Fires timer `id` now: `{ran, error, logs}` (`ran` is False if it was cleared).
+    #[pyfunction]
+    fn fire_timer(id: u64, vm: &VirtualMachine) -> PyResult<PyDictRef> {
+        with_native(vm, |_| ())?;
+        let fired = crate::tasks::timers::fire(id).map_err(|e| vm.new_runtime_error(e.to_string()))?;
+        let d: PyDictRef = vm.ctx.new_dict();
+        match fired {
+            crate::tasks::timers::Fired::Gone => {
+                d.set_item("ran", vm.ctx.new_bool(false).into(), vm)?;
+                d.set_item("error", vm.ctx.none(), vm)?;
+                d.set_item("logs", vm.ctx.new_list(vec![]).into(), vm)?;
+            }
+            crate::tasks::timers::Fired::Ran { error, logs } => {
+                d.set_item("ran", vm.ctx.new_bool(true).into(), vm)?;
+                d.set_item("error", error.map_or_else(|| vm.ctx.none(), |e| vm.ctx.new_str(e).into()), vm)?;
+                let logs = logs.into_iter().map(|l| vm.ctx.new_str(l).into()).collect();
+                d.set_item("logs", vm.ctx.new_list(logs).into(), vm)?;
+            }
+        }
+        Ok(d)
+    }
+
+    /// Cancels every pending timer (between tests).
+    #[pyfunction]
+    fn clear_timers(vm: &VirtualMachine) -> PyResult<usize> {
+        with_native(vm, |_| ())?;
+        Ok(crate::py::timers::forget_all())
+    }
+
     /// Forgets the calls made so far.
     #[pyfunction]
     fn clear_calls(vm: &VirtualMachine) -> PyResult<()> {
