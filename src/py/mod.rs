@@ -7,6 +7,7 @@ pub mod dbaccess;
 pub mod entity;
 mod error;
 pub mod exec;
+pub mod http_outcall;
 mod frozen;
 pub mod imports;
 mod interp;

@@ -48,6 +48,11 @@ pub const CATALOGUE: &[Hostile] = &[
         stopped_by: Some("may not write TaskSchedule records"),
     },
     Hostile {
+        name: "set a timer",
+        code: "from kybra import ic\nic.set_timer_interval(1, lambda: None)",
+        stopped_by: Some("may not set timers"),
+    },
+    Hostile {
         name: "rewrite the victim's codex",
         code: "from ggg import Codex\nfor c in Codex.instances():\n    c.code = 'result = 666'",
         stopped_by: Some("may not write Codex records"),

@@ -97,6 +97,77 @@ pub mod _ic {
         crate::py::timers::clear(id)
     }
 
+    /// The Candid argument of the management canister's `http_request`.
+    #[pyfunction]
+    fn encode_http_request(args: HttpRequestArgs, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
+        use crate::py::http_outcall::{HttpHeader, HttpMethod, HttpRequest};
+        let method = HttpMethod::parse(&args.method.to_string_lossy()).map_err(|e| vm.new_value_error(e.to_string()))?;
+        if args.header_names.len() != args.header_values.len() {
+            return Err(vm.new_value_error("every header needs a name and a value".to_owned()));
+        }
+        let headers = args
+            .header_names
+            .iter()
+            .zip(&args.header_values)
+            .map(|(n, v)| HttpHeader { name: n.to_string_lossy().into_owned(), value: v.to_string_lossy().into_owned() })
+            .collect();
+        let mut req = HttpRequest {
+            url: args.url.to_string_lossy().into_owned(),
+            max_response_bytes: args.max_response_bytes,
+            method,
+            headers,
+            body: args.body.map(|b| b.as_bytes().to_vec()),
+            transform: None,
+            is_replicated: args.is_replicated,
+        };
+        if let (Some(canister), Some(name)) = (args.transform_canister, args.transform_method) {
+            let context = args.transform_context.map(|c| c.as_bytes().to_vec()).unwrap_or_default();
+            let canister = Principal::try_from_slice(canister.as_bytes()).map_err(|e| vm.new_value_error(format!("transform canister: {e}")))?;
+            req = req.transform_with(canister, name.to_string_lossy().into_owned(), context);
+        }
+        Ok(vm.ctx.new_bytes(req.encode()))
+    }
+
+    /// The arguments of [`encode_http_request`], unpacked by `kybra.canisters.management`.
+    #[derive(rustpython_vm::FromArgs)]
+    struct HttpRequestArgs {
+        #[pyarg(any)]
+        url: PyStrRef,
+        #[pyarg(any)]
+        max_response_bytes: Option<u64>,
+        #[pyarg(any)]
+        method: PyStrRef,
+        #[pyarg(any)]
+        header_names: Vec<PyStrRef>,
+        #[pyarg(any)]
+        header_values: Vec<PyStrRef>,
+        #[pyarg(any)]
+        body: Option<PyBytesRef>,
+        #[pyarg(any)]
+        transform_canister: Option<PyBytesRef>,
+        #[pyarg(any)]
+        transform_method: Option<PyStrRef>,
+        #[pyarg(any)]
+        transform_context: Option<PyBytesRef>,
+        #[pyarg(any)]
+        is_replicated: Option<bool>,
+    }
+
+    /// Decodes the reply of `http_request` into `(status, header names, header values, body)`.
+    #[pyfunction]
+    fn decode_http_response(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<rustpython_vm::builtins::PyTupleRef> {
+        let r = crate::py::http_outcall::decode_response(bytes.as_bytes()).map_err(|e| vm.new_value_error(e.to_string()))?;
+        let status: u128 = r.status.0.to_string().parse().map_err(|_| vm.new_value_error("an HTTP status out of range".to_owned()))?;
+        let names = r.headers.iter().map(|h| vm.ctx.new_str(h.name.as_str()).into()).collect();
+        let values = r.headers.iter().map(|h| vm.ctx.new_str(h.value.as_str()).into()).collect();
+        Ok(vm.ctx.new_tuple(vec![
+            vm.ctx.new_int(status).into(),
+            vm.ctx.new_list(names).into(),
+            vm.ctx.new_list(values).into(),
+            vm.ctx.new_bytes(r.body).into(),
+        ]))
+    }
+
     /// Candid text (`'("hello", 42 : nat)'`) to binary Candid.
     #[pyfunction]
     fn candid_encode(text: PyStrRef, vm: &VirtualMachine) -> PyResult<PyBytesRef> {
