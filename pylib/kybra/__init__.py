@@ -8,10 +8,11 @@ provided so that annotations evaluate as they do under Kybra.
 import _ic
 from kybra.calls import AsyncCall, CallResult, NotifyResult, match
 from kybra.principal import Principal
+from kybra.service import Service, service_query, service_update
 from kybra.stable_b_tree_map import StableBTreeMap
 from kybra.types import *  # noqa: F401,F403  (Candid type names)
 
-__all__ = ["ic", "Principal", "StableBTreeMap", "CallResult", "NotifyResult", "match"]
+__all__ = ["ic", "Principal", "StableBTreeMap", "CallResult", "NotifyResult", "match", "Service", "service_query", "service_update"]
 
 
 class ic:
@@ -104,3 +105,26 @@ def _seconds_to_ns(seconds):
     if not 0 <= seconds < 2**64 // 1_000_000_000:
         raise ValueError(f"a Duration of {seconds} seconds is out of range")
     return seconds * 1_000_000_000
+
+
+def _declaration(name):
+    """A Kybra canister-method decorator (`@query`, `@update(guard=...)`, `@init`, ...). A
+    codex's functions are not canister methods, so it leaves the function as it is."""
+
+    def decorator(func=None, **options):
+        if func is None:
+            return lambda f: f
+        return func
+
+    decorator.__name__ = name
+    decorator.__doc__ = f"Kybra's @{name}: marks a canister method; in a codex it changes nothing."
+    return decorator
+
+
+query = _declaration("query")
+update = _declaration("update")
+init = _declaration("init")
+post_upgrade = _declaration("post_upgrade")
+pre_upgrade = _declaration("pre_upgrade")
+heartbeat = _declaration("heartbeat")
+inspect_message = _declaration("inspect_message")

@@ -41,6 +41,12 @@ pub fn decode(bytes: &[u8]) -> Result<String, CandidTextError> {
     IDLArgs::from_bytes(bytes).map(|a| a.to_string()).map_err(|e| CandidTextError::Binary(e.to_string()))
 }
 
+/// Decodes binary Candid into its values (for `Service` replies, which the caller converts
+/// with the declared types).
+pub fn decode_values(bytes: &[u8]) -> Result<Vec<IDLValue>, CandidTextError> {
+    IDLArgs::from_bytes(bytes).map(|a| a.args).map_err(|e| CandidTextError::Binary(e.to_string()))
+}
+
 struct Parser {
     s: Vec<char>,
     i: usize,

@@ -174,6 +174,65 @@ pub mod _ic {
         crate::py::candid_text::encode(&text.to_string_lossy()).map(|b| vm.ctx.new_bytes(b)).map_err(|e| vm.new_value_error(e.to_string()))
     }
 
+    /// Binary Candid to Python values, tagged where the declared type is needed to read them:
+    /// `("record", [(field id, value)])`, `("variant", id, value)`, `("opt", value)`,
+    /// `("none",)`, `("principal", bytes)`, `("func", bytes, method)`; numbers, text, bools,
+    /// blobs (bytes), vectors (lists) and null (None) as themselves.
+    #[pyfunction]
+    fn candid_decode_raw(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<rustpython_vm::PyObjectRef> {
+        let values = crate::py::candid_text::decode_values(bytes.as_bytes()).map_err(|e| vm.new_value_error(e.to_string()))?;
+        let items = values.iter().map(|v| raw(v, vm)).collect();
+        Ok(vm.ctx.new_list(items).into())
+    }
+
+    fn raw(v: &candid::types::value::IDLValue, vm: &VirtualMachine) -> rustpython_vm::PyObjectRef {
+        use candid::types::value::IDLValue as V;
+        let tag = |parts: Vec<rustpython_vm::PyObjectRef>| vm.ctx.new_tuple(parts).into();
+        let s = |t: &str| -> rustpython_vm::PyObjectRef { vm.ctx.new_str(t).into() };
+        let big = |text: String| -> rustpython_vm::PyObjectRef {
+            match text.parse::<i128>() {
+                Ok(n) => vm.ctx.new_int(n).into(),
+                // Past 128 bits: Python's int() reads the digits.
+                Err(_) => vm.builtins.get_attr("int", vm).and_then(|f| f.call((text,), vm)).unwrap_or_else(|_| vm.ctx.none()),
+            }
+        };
+        match v {
+            V::Bool(b) => vm.ctx.new_bool(*b).into(),
+            V::Null | V::Reserved => vm.ctx.none(),
+            V::Text(t) => vm.ctx.new_str(t.as_str()).into(),
+            V::Number(n) => big(n.clone()),
+            V::Int(i) => big(i.0.to_string()),
+            V::Nat(n) => big(n.0.to_string()),
+            V::Nat8(n) => vm.ctx.new_int(*n).into(),
+            V::Nat16(n) => vm.ctx.new_int(*n).into(),
+            V::Nat32(n) => vm.ctx.new_int(*n).into(),
+            V::Nat64(n) => vm.ctx.new_int(*n).into(),
+            V::Int8(n) => vm.ctx.new_int(*n).into(),
+            V::Int16(n) => vm.ctx.new_int(*n).into(),
+            V::Int32(n) => vm.ctx.new_int(*n).into(),
+            V::Int64(n) => vm.ctx.new_int(*n).into(),
+            V::Float32(f) => vm.ctx.new_float(*f as f64).into(),
+            V::Float64(f) => vm.ctx.new_float(*f).into(),
+            V::Blob(b) => vm.ctx.new_bytes(b.clone()).into(),
+            V::Vec(items) => {
+                if !items.is_empty() && items.iter().all(|i| matches!(i, V::Nat8(_))) {
+                    let bytes = items.iter().map(|i| if let V::Nat8(b) = i { *b } else { 0 }).collect();
+                    return vm.ctx.new_bytes(bytes).into();
+                }
+                vm.ctx.new_list(items.iter().map(|i| raw(i, vm)).collect()).into()
+            }
+            V::Opt(inner) => tag(vec![s("opt"), raw(inner, vm)]),
+            V::None => tag(vec![s("none")]),
+            V::Record(fields) => {
+                let pairs = fields.iter().map(|f| tag(vec![vm.ctx.new_int(f.id.get_id()).into(), raw(&f.val, vm)])).collect();
+                tag(vec![s("record"), vm.ctx.new_list(pairs).into()])
+            }
+            V::Variant(var) => tag(vec![s("variant"), vm.ctx.new_int(var.0.id.get_id()).into(), raw(&var.0.val, vm)]),
+            V::Principal(p) | V::Service(p) => tag(vec![s("principal"), vm.ctx.new_bytes(p.as_slice().to_vec()).into()]),
+            V::Func(p, m) => tag(vec![s("func"), vm.ctx.new_bytes(p.as_slice().to_vec()).into(), vm.ctx.new_str(m.as_str()).into()]),
+        }
+    }
+
     /// Binary Candid to its text form.
     #[pyfunction]
     fn candid_decode(bytes: PyBytesRef, vm: &VirtualMachine) -> PyResult<String> {
