@@ -6,10 +6,9 @@ mod support;
 #[path = "support/canister.rs"]
 mod canister_support;
 
-use std::time::Duration;
 
 use candid::{CandidType, Deserialize, Nat, Principal};
-use canister_support::{b64, installed, module, result_of, run, StepSpec, TaskSpec, TaskState, TaskView};
+use canister_support::{advance, b64, create, installed, module, result_of, run, spec, state, StepSpec, TaskSpec, TaskView};
 use codexvm_host::{Canister, Limits, RejectCode};
 use serde_json::Value;
 use support::repo;
@@ -20,26 +19,6 @@ enum Role {
     Admin,
     #[serde(rename = "reader")]
     Reader,
-}
-
-fn spec(name: &str, code: &str) -> TaskSpec {
-    TaskSpec { name: name.into(), steps: vec![StepSpec { code: Some(code.into()), ..Default::default() }], ..Default::default() }
-}
-
-fn create(c: &mut Canister, s: &TaskSpec) -> TaskView {
-    let r: Result<TaskView, String> = c.update("create_task", &candid::encode_one(s).unwrap()).decode();
-    r.unwrap_or_else(|e| panic!("create_task: {e}"))
-}
-
-fn state(c: &mut Canister, name: &str) -> TaskState {
-    let r: Result<TaskState, String> = c.query("get_task", &candid::encode_args((name, 100u32)).unwrap()).decode();
-    r.unwrap_or_else(|e| panic!("get_task: {e}"))
-}
-
-fn advance(c: &mut Canister, secs: u64) {
-    for r in c.advance_time(Duration::from_secs(secs)) {
-        assert!(r.result.is_ok(), "a timer message failed: {:?}\n{}", r.result, r.debug_log.join("\n"));
-    }
 }
 
 fn user(n: u8) -> Principal {

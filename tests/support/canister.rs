@@ -137,3 +137,27 @@ pub fn b64(s: &str) -> String {
     }
     out
 }
+
+/// A one-step task running `code`.
+pub fn spec(name: &str, code: &str) -> TaskSpec {
+    TaskSpec { name: name.into(), steps: vec![StepSpec { code: Some(code.into()), ..Default::default() }], ..Default::default() }
+}
+
+/// Creates a task as the controller.
+pub fn create(c: &mut Canister, s: &TaskSpec) -> TaskView {
+    let r: Result<TaskView, String> = c.update("create_task", &candid::encode_one(s).unwrap()).decode();
+    r.unwrap_or_else(|e| panic!("create_task: {e}"))
+}
+
+/// A task's state (with up to 100 executions).
+pub fn state(c: &mut Canister, name: &str) -> TaskState {
+    let r: Result<TaskState, String> = c.query("get_task", &candid::encode_args((name, 100u32)).unwrap()).decode();
+    r.unwrap_or_else(|e| panic!("get_task: {e}"))
+}
+
+/// Advances the clock, failing if a timer message failed.
+pub fn advance(c: &mut Canister, secs: u64) {
+    for r in c.advance_time(std::time::Duration::from_secs(secs)) {
+        assert!(r.result.is_ok(), "a timer message failed: {:?}\n{}", r.result, r.debug_log.join("\n"));
+    }
+}
