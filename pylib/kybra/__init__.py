@@ -65,6 +65,93 @@ class ic:
         """Cancels a timer."""
         _ic.clear_timer(int(timer_id))
 
+    # The message a codex runs in belongs to the runtime: it replies with the codex's result.
+    @staticmethod
+    def method_name():
+        """Kybra allows it in `inspect_message` only, where codexes never run."""
+        raise _not_in_a_codex("ic.method_name()", "it is only available in inspect_message, where codexes never run")
+
+    @staticmethod
+    def reply(value=None, value_type=None):
+        raise _not_in_a_codex("ic.reply()", "the runtime replies with the codex's result (set `result`, or return it from async_task)")
+
+    @staticmethod
+    def reply_raw(buf=None):
+        raise _not_in_a_codex("ic.reply_raw()", "the runtime replies with the codex's result")
+
+    @staticmethod
+    def reject(message=""):
+        raise _not_in_a_codex("ic.reject()", "raise an exception instead: the execution fails and its writes are undone")
+
+    @staticmethod
+    def accept_message():
+        raise _not_in_a_codex("ic.accept_message()", "it is only available in inspect_message, where codexes never run")
+
+    @staticmethod
+    def arg_data_raw():
+        raise _not_in_a_codex("ic.arg_data_raw()", "the message's argument is the codex itself")
+
+    @staticmethod
+    def msg_cycles_available():
+        """Cycles sent with the message: codexes are run by calls that carry none."""
+        return 0
+
+    msg_cycles_available128 = msg_cycles_available
+    msg_cycles_refunded = msg_cycles_available
+    msg_cycles_refunded128 = msg_cycles_available
+
+    @staticmethod
+    def msg_cycles_accept(max_amount=0):
+        """Accepts cycles sent with the message: there are none, so 0."""
+        return 0
+
+    msg_cycles_accept128 = msg_cycles_accept
+
+    @staticmethod
+    def data_certificate():
+        """Only queries have one; codexes run in update messages."""
+        return None
+
+    @staticmethod
+    def stable_size():
+        raise _raw_stable("ic.stable_size()")
+
+    @staticmethod
+    def stable64_size():
+        raise _raw_stable("ic.stable64_size()")
+
+    @staticmethod
+    def stable_grow(new_pages=0):
+        raise _raw_stable("ic.stable_grow()")
+
+    @staticmethod
+    def stable64_grow(new_pages=0):
+        raise _raw_stable("ic.stable64_grow()")
+
+    @staticmethod
+    def stable_read(offset=0, length=0):
+        raise _raw_stable("ic.stable_read()")
+
+    @staticmethod
+    def stable64_read(offset=0, length=0):
+        raise _raw_stable("ic.stable64_read()")
+
+    @staticmethod
+    def stable_write(offset=0, buf=b""):
+        raise _raw_stable("ic.stable_write()")
+
+    @staticmethod
+    def stable64_write(offset=0, buf=b""):
+        raise _raw_stable("ic.stable64_write()")
+
+    @staticmethod
+    def stable_bytes():
+        raise _raw_stable("ic.stable_bytes()")
+
+    @staticmethod
+    def set_certified_data(data=b""):
+        raise _not_in_a_codex("ic.set_certified_data()", "the canister's certified data belongs to the runtime")
+
     @staticmethod
     def canister_balance():
         """The canister's cycle balance (nat64)."""
@@ -128,3 +215,13 @@ post_upgrade = _declaration("post_upgrade")
 pre_upgrade = _declaration("pre_upgrade")
 heartbeat = _declaration("heartbeat")
 inspect_message = _declaration("inspect_message")
+
+
+def _not_in_a_codex(what, why):
+    return RuntimeError(f"{what} is not available to a codex: {why}")
+
+
+def _raw_stable(what):
+    return PermissionError(
+        f"{what}: a codex may not use raw stable memory, which holds the runtime's store; "
+        "use StableBTreeMap or kybra_simple_db")

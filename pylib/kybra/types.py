@@ -96,6 +96,10 @@ class _Subscriptable:
 
 
 Vec = _Subscriptable("Vec", list)
+Func = _Subscriptable("Func")
+Query = _Subscriptable("Query")
+Update = _Subscriptable("Update")
+Oneway = _Subscriptable("Oneway")
 Tuple = _Subscriptable("Tuple", tuple)
 Async = _Subscriptable("Async")
 Manual = _Subscriptable("Manual")
@@ -113,3 +117,22 @@ def runtime_type(t):
     if isinstance(t, _Subscriptable):
         return t._runtime or object
     return t
+
+
+class RejectionCode(Variant, total=False):
+    """Why a call was rejected (Kybra's `RejectionCode`)."""
+
+    NoError: null
+    SysFatal: null
+    SysTransient: null
+    DestinationInvalid: null
+    CanisterReject: null
+    CanisterError: null
+    Unknown: null
+
+
+class GuardResult(Variant, total=False):
+    """What a Kybra guard function returns."""
+
+    Ok: null
+    Err: text

@@ -152,3 +152,19 @@ def test_method_decorators_leave_functions_alone():
         return 2
 
     assert (a(), b()) == (1, 2)
+
+
+def test_the_rest_of_the_ic_api_says_what_a_codex_can_and_cannot_do():
+    from kybra import Func, GuardResult, Query, RejectionCode, Tuple
+
+    for call in (ic.method_name, ic.accept_message, ic.arg_data_raw, lambda: ic.reply(1), lambda: ic.reject("no")):
+        with pytest.raises(RuntimeError, match="not available to a codex"):
+            call()
+    for call in (ic.stable_size, lambda: ic.stable_grow(1), lambda: ic.stable64_write(0, b"x"), lambda: ic.stable_read(0, 1)):
+        with pytest.raises(PermissionError, match="raw stable memory"):
+            call()
+    assert (ic.msg_cycles_available(), ic.msg_cycles_accept(10), ic.data_certificate()) == (0, 0, None)
+    assert set(RejectionCode.fields()) >= {"SysFatal", "CanisterReject", "CanisterError"}
+    assert set(GuardResult.fields()) == {"Ok", "Err"}
+    Func[Query[[], text]]  # subscriptable in annotations
+    assert Tuple[text, nat]._params == (text, nat)
