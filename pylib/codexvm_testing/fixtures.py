@@ -244,4 +244,57 @@ def timers():
         t._host.clear_timers()
 
 
+class CanisterFixture:
+    """The built canister module in the test host, freshly installed for the test:
+    `run(source)` runs a codex as the controller (realms' result shape, plus `instructions`),
+    `advance(seconds)` moves its clock so its timers fire (returns the messages that failed),
+    `upgrade()`, `call(method, candid_text="()", query=False)` (the reply as Candid text),
+    `debug_log()`."""
+
+    def __init__(self):
+        import _testcanister
+
+        self._c = _testcanister
+        _testcanister.install()
+
+    def run(self, source):
+        import json
+
+        r = self._c.run(source)
+        if r["success"]:
+            return {"success": True, "result": json.loads(r["result"]) if r["result"] else None,
+                    "logs": r["logs"], "instructions": r["instructions"]}
+        return {"success": False, "error": r["error"], "logs": r["logs"], "instructions": r["instructions"]}
+
+    def advance(self, seconds):
+        return self._c.advance(float(seconds))
+
+    def upgrade(self):
+        self._c.upgrade()
+
+    def call(self, method, candid_text="()", query=False):
+        from kybra import ic
+
+        return ic.candid_decode(self._c.call(method, ic.candid_encode(candid_text), query))
+
+    def debug_log(self):
+        return self._c.debug_log()
+
+
+@pytest.fixture
+def canister():
+    """The built canister (target/canister/codexvm.wasm, or $CODEXVM_WASM) in the test host;
+    the test is skipped, saying why, when the module has not been built."""
+    import _testcanister
+
+    path, present = _testcanister.module_path()
+    if not present:
+        pytest.skip(f"no canister module at {path} (build it with scripts/build-canister)")
+    c = CanisterFixture()
+    try:
+        yield c
+    finally:
+        _testcanister.uninstall()
+
+
 FIXTURES = {name: fn._codexvm_fixture for name, fn in list(globals().items()) if hasattr(fn, "_codexvm_fixture")}
