@@ -19,6 +19,8 @@ pub const IMPORTABLE: &[&str] = &[
     "kybra_simple_db",
     "kybra_simple_logging",
     "core",
+    // codexvm's helpers for codexes (`from codexvm import budget`).
+    "codexvm",
     // The standard library.
     "__future__",
     "abc",
@@ -67,7 +69,7 @@ pub const IMPORTABLE: &[&str] = &[
 
 /// Why an import was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("task '{task}' may not import '{module}': a task's codex may import the standard library modules codexes use and ggg, kybra, kybra_simple_db, kybra_simple_logging and core")]
+#[error("task '{task}' may not import '{module}': a task's codex may import the standard library modules codexes use and ggg, kybra, kybra_simple_db, kybra_simple_logging, core and codexvm")]
 pub struct ImportDenied {
     /// The running task.
     pub task: String,

@@ -229,6 +229,7 @@ import json, datetime, re, collections, sys, os.path, kybra_simple_db.properties
 from ggg import User
 from kybra import ic
 from core.task_manager import TaskManager
+from codexvm import budget
 import statistics  # whose own imports (fractions, decimal, ...) are not limited
 result = [json.dumps(statistics.mean([1, 2, 3])), os.path.join("a", "b")]
 ''', task="importer")
