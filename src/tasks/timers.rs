@@ -36,7 +36,15 @@ pub fn fire(id: u64) -> Result<Fired, ExecError> {
     };
     let outer = capture::start(capture::DEFAULT_LIMIT);
     let result: Result<(), PyError> = rt.enter(|vm| {
-        let r = firing.callback.call((), vm).map(drop);
+        let r = firing.callback.call((), vm).and_then(|value| {
+            // Calls can only be awaited by a task's async_task; a generator here would do nothing.
+            if value.class().name().to_string() == "generator" {
+                return Err(vm.new_type_error(
+                    "a timer callback cannot be a generator (async): make the calls from a task's async_task".to_owned(),
+                ));
+            }
+            Ok(())
+        });
         let r = if nested { r } else { r.and(py::exec::boundary(vm, py::pristine::Restore::All)) };
         r.map_err(|e| PyError::from_exception(vm, &e, None, "<timer>"))
     });

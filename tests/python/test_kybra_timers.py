@@ -111,3 +111,12 @@ def test_the_codex_globals_are_emptied_once_its_last_timer_is_gone(timers, run_c
     assert "later" in g  # the second timer still runs in them
     ic.clear_timer(second)
     assert g == {}
+
+
+def test_an_async_callback_is_refused_when_it_fires(timers):
+    def gen():
+        yield 1
+
+    tid = ic.set_timer(0, gen)
+    out = timers.fire(tid)
+    assert out["ran"] and "cannot be a generator" in out["error"]
