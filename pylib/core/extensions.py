@@ -7,25 +7,13 @@ EXTENSIONS = {}
 def extension_async_call(extension_name, function_name, args="{}"):
     """A call object for `yield`: the extension canister's `function_name(args)`."""
     from kybra import Principal, ic
+    from kybra.candid import text_literal
 
     target = EXTENSIONS.get(extension_name)
     if target is None:
         raise NotImplementedError(f"extension '{extension_name}' is not installed in this codexvm canister")
-    text = f"(record {{ function_name = {_candid_text(function_name)}; args = {_candid_text(args)} }})"
+    text = f"(record {{ function_name = {text_literal(str(function_name))}; args = {text_literal(str(args))} }})"
     return ic.call_raw(Principal.from_str(target), "extension_sync_call", ic.candid_encode(text), 0)
-
-
-def _candid_text(s):
-    """A Candid text literal for `s`."""
-    out = []
-    for ch in str(s):
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append("\\%02x" % ord(ch))
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def extension_sync_call(extension_name, function_name, args="{}"):

@@ -70,10 +70,11 @@ def type_text(t):
 
 
 def _label(name):
-    return name if name.isidentifier() else _quote(name)
+    return name if name.isidentifier() else text_literal(name)
 
 
-def _quote(s):
+def text_literal(s):
+    """A Candid text literal for `s` (quotes, backslashes and control characters escaped)."""
     out = []
     for ch in s:
         if ch in '"\\':
@@ -112,7 +113,7 @@ def value_text(v, t):
     if t is str:
         if not isinstance(v, str):
             raise CandidTypeError(where)
-        return _quote(v)
+        return text_literal(v)
     if t is bytes:
         if not isinstance(v, (bytes, bytearray)):
             raise CandidTypeError(where)

@@ -1,8 +1,13 @@
 //! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
-//! `realms`), access control (`access`, with the rules in [`roles`]) the timers that drive
-//! the scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] is built natively (its rules are tested there).
+//! `realms`), access control (`access`, with the rules in [`roles`]), the timers that drive the
+//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] and [`reply`] are
+//! built natively: the rules are tested there, and the reply type serves the `canister` fixture
+//! and the tests.
 
+pub mod reply;
 pub mod roles;
+
+pub use reply::RunReply;
 
 #[cfg(target_arch = "wasm32")]
 mod access;

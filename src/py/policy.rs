@@ -133,6 +133,11 @@ pub fn context() -> ExecContext {
     CONTEXT.with(|x| x.borrow().clone())
 }
 
+/// The running task's name, if a task's codex is running (without copying the context).
+pub fn task() -> Option<String> {
+    CONTEXT.with(|x| x.borrow().task.clone())
+}
+
 /// Entity types of the task model. A task's codex may read them but not write them: a codex
 /// that could create tasks or schedules, or change another task's code, would act with rights
 /// only admins have.

@@ -89,18 +89,7 @@ impl DictState {
 
     /// True when the dict holds exactly the recorded entries, in order (state keys aside).
     fn unchanged(&self) -> bool {
-        if self.dict.__len__() != self.entries.len() {
-            return false;
-        }
-        let mut pos = 0;
-        for (k, v) in &self.entries {
-            let Some((next, key, value)) = self.dict.next_entry(pos) else { return false };
-            if !key.is(k) || !(value.is(v) || self.is_free(k)) {
-                return false;
-            }
-            pos = next;
-        }
-        true
+        holds_exactly(&self.dict, &self.entries, |k| self.is_free(k))
     }
 
     /// Puts the recorded entries back and removes added ones (with `code_only`, only where the
@@ -131,6 +120,23 @@ impl DictState {
     }
 }
 
+/// True when `dict` holds exactly `entries`, in order and by identity; keys for which `free`
+/// holds may have other values.
+fn holds_exactly(dict: &PyDict, entries: &[(PyObjectRef, PyObjectRef)], free: impl Fn(&PyObjectRef) -> bool) -> bool {
+    if dict.__len__() != entries.len() {
+        return false;
+    }
+    let mut pos = 0;
+    for (k, v) in entries {
+        let Some((next, key, value)) = dict.next_entry(pos) else { return false };
+        if !key.is(k) || !(value.is(v) || free(k)) {
+            return false;
+        }
+        pos = next;
+    }
+    true
+}
+
 /// Functions, classes, descriptors (methods, properties): what a patch replaces to change
 /// behaviour, as opposed to the state values an execution keeps.
 fn is_code(v: &PyObjectRef) -> bool {
@@ -141,18 +147,7 @@ impl ClassState {
     /// True when the class holds exactly the recorded attributes, in order.
     fn unchanged(&self) -> bool {
         let Some(dict) = self.class.attributes.as_dict() else { return true };
-        if dict.__len__() != self.entries.len() {
-            return false;
-        }
-        let mut pos = 0;
-        for (k, v) in &self.entries {
-            let Some((next, key, value)) = dict.next_entry(pos) else { return false };
-            if !key.is(k) || !value.is(v) {
-                return false;
-            }
-            pos = next;
-        }
-        true
+        holds_exactly(&dict, &self.entries, |_| false)
     }
 
     fn restore(&self, vm: &VirtualMachine, code_only: bool) -> PyResult<bool> {

@@ -19,7 +19,7 @@ fn store_err(vm: &VirtualMachine, e: impl std::fmt::Display) -> rustpython_vm::b
 /// Runs `source` (as task `task` when given); returns `{success, result, logs}` or
 /// `{success: False, error, logs}`. A failed codex leaves no writes.
 pub fn run(vm: &VirtualMachine, source: &str, task: Option<String>, filename: &str) -> PyResult<PyDictRef> {
-    if policy::context().task.is_some() {
+    if policy::task().is_some() {
         return Err(vm.new_exception_msg(
             vm.ctx.exceptions.permission_error.to_owned(),
             "a task's codex cannot run other codexes".to_owned().into(),

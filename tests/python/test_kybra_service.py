@@ -2,71 +2,34 @@
 
 import pytest
 
-from kybra import (
-    CallResult, Opt, Principal, Record, Service, Variant, Vec, blob, ic, nat, nat64, query,
-    service_query, service_update, text, update,
-)
+from kybra import Principal, Service, ic, nat, query, service_update, text, update
 
 LEDGER = "ryjl3-tyaaa-aaaaa-aaaba-cai"
 
 
+# The ledger's interface, declared once: the tests use it directly, and the codex below (which
+# runs as a task, so cannot import this file) starts with the same text.
+LEDGER_TYPES = """
+from kybra import ic, Opt, Principal, Record, Service, Variant, Vec, blob, nat, nat64, text, service_query, service_update, CallResult
+
 class Account(Record):
     owner: Principal
     subaccount: Opt[blob]
-
 
 class TransferArg(Record):
     to: Account
     amount: nat
     memo: Opt[blob]
     created_at_time: Opt[nat64]
-
 
 class TransferError(Variant, total=False):
     InsufficientFunds: Record
     TooOld: None
     GenericError: text
 
-
 class TransferResult(Variant, total=False):
     Ok: nat
     Err: TransferError
-
-
-class Ledger(Service):
-    @service_query
-    def icrc1_balance_of(self, account: Account) -> nat:
-        ...
-
-    @service_update
-    def icrc1_transfer(self, args: TransferArg) -> TransferResult:
-        ...
-
-    @service_query
-    def icrc1_symbol(self) -> text:
-        ...
-
-    @service_query
-    def balances(self, accounts: Vec[Account]) -> Vec[nat]:
-        ...
-
-
-CODEX = '''
-from kybra import ic, Opt, Principal, Record, Service, Variant, blob, nat, nat64, text, service_query, service_update, CallResult
-
-class Account(Record):
-    owner: Principal
-    subaccount: Opt[blob]
-
-class TransferArg(Record):
-    to: Account
-    amount: nat
-    memo: Opt[blob]
-    created_at_time: Opt[nat64]
-
-class TransferResult(Variant, total=False):
-    Ok: nat
-    Err: text
 
 class Ledger(Service):
     @service_query
@@ -78,6 +41,12 @@ class Ledger(Service):
     @service_query
     def icrc1_symbol(self) -> text: ...
 
+    @service_query
+    def balances(self, accounts: Vec[Account]) -> Vec[nat]: ...
+"""
+exec(LEDGER_TYPES)
+
+CODEX = LEDGER_TYPES + '''
 ledger = Ledger(Principal.from_str("ryjl3-tyaaa-aaaaa-aaaba-cai"))
 
 def async_task():

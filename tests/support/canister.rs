@@ -8,15 +8,7 @@ use codexvm_host::{Canister, CanisterModule};
 
 use super::support::repo;
 
-/// The reply of `run_codex`.
-#[derive(Debug, CandidType, Deserialize)]
-pub struct RunReply {
-    pub success: bool,
-    pub result: Option<String>,
-    pub error: Option<String>,
-    pub logs: Vec<String>,
-    pub instructions: u64,
-}
+pub use codexvm::canister::RunReply;
 
 /// The module under test (`CODEXVM_WASM`, else `target/canister/codexvm.wasm`).
 pub fn wasm_path() -> std::path::PathBuf {

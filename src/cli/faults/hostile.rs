@@ -197,39 +197,28 @@ pub fn run() -> Result<HostileReport, String> {
 /// exits, keeping nothing): returns (tried, stopped with nothing kept, failures).
 pub fn memory_bombs(exe: &std::path::Path) -> Result<(usize, usize, Vec<String>), String> {
     const BOMBS: &[&str] = &["x = 'x' * 10**10", "keep = []\nwhile True:\n    keep.append(bytearray(10**7))"];
-    let dir = std::env::temp_dir().join(format!("codexvm-bombs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let scratch = super::Scratch::new("bombs")?;
+    let dir = scratch.path();
     let state = dir.join("s.stable");
-    let run = |file: &std::path::Path| {
-        std::process::Command::new(exe)
-            .arg("run")
-            .arg(file)
-            .arg("--state")
-            .arg(&state)
-            .output()
-            .map_err(|e| e.to_string())
+    let write = |name: &str, text: &str| {
+        let file = dir.join(name);
+        std::fs::write(&file, text).map(|()| file).map_err(|e| e.to_string())
     };
-    let keep = dir.join("keep.py");
-    std::fs::write(&keep, "from ggg import Realm\nRealm(name='kept')").map_err(|e| e.to_string())?;
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(exe).arg("run").arg(file).arg("--state").arg(&state).output().map_err(|e| e.to_string())
+    };
+    run(&write("keep.py", "from ggg import Realm\nRealm(name='kept')")?)?;
+    let check = write("check.py", "from ggg import Realm\nresult = sorted(r.name for r in Realm.instances())")?;
     let (mut tried, mut stopped, mut failures) = (0, 0, Vec::new());
-    let result = (|| -> Result<(), String> {
-        run(&keep)?;
-        for (i, bomb) in BOMBS.iter().enumerate() {
-            let file = dir.join(format!("bomb{i}.py"));
-            std::fs::write(&file, format!("from ggg import Realm\nRealm(name='not kept')\n{bomb}")).map_err(|e| e.to_string())?;
-            let out = run(&file)?;
-            tried += 1;
-            let check = dir.join("check.py");
-            std::fs::write(&check, "from ggg import Realm\nresult = sorted(r.name for r in Realm.instances())").map_err(|e| e.to_string())?;
-            let realms = String::from_utf8_lossy(&run(&check)?.stdout).into_owned();
-            if out.status.code() == Some(crate::host::heap::EXIT_HEAP) && realms.trim() == "[\"kept\"]" {
-                stopped += 1;
-            } else {
-                failures.push(format!("memory bomb {i}: exit {:?}, realms afterwards {}", out.status.code(), realms.trim()));
-            }
+    for (i, bomb) in BOMBS.iter().enumerate() {
+        let out = run(&write(&format!("bomb{i}.py"), &format!("from ggg import Realm\nRealm(name='not kept')\n{bomb}"))?)?;
+        tried += 1;
+        let realms = String::from_utf8_lossy(&run(&check)?.stdout).into_owned();
+        if out.status.code() == Some(crate::host::heap::EXIT_HEAP) && realms.trim() == "[\"kept\"]" {
+            stopped += 1;
+        } else {
+            failures.push(format!("memory bomb {i}: exit {:?}, realms afterwards {}", out.status.code(), realms.trim()));
         }
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    result.map(|()| (tried, stopped, failures))
+    }
+    Ok((tried, stopped, failures))
 }

@@ -2,13 +2,13 @@
 //! reopened and checked — every batch all or nothing, nobody charged twice, counters and the
 //! treasury consistent — and in the end every user is charged exactly once per cycle.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::Rng;
+use super::{Rng, Scratch};
 
 const SEED: &str = include_str!("../../../codex_examples/seed_realm.py");
 const CODEX: &str = include_str!("../../../codex_examples/tax_collection_codex.py");
@@ -45,14 +45,6 @@ pub struct KillReport {
     pub duplicated: u64,
     /// What went wrong.
     pub failures: Vec<String>,
-}
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn codexvm(exe: &Path, state: &Path, args: &[&str]) -> Command {
@@ -108,9 +100,8 @@ fn check(exe: &Path, dir: &Path, state: &Path, finished: bool) -> Result<(u64, u
 /// Seeds `users` users, creates the tax task, kills `kills` runs of it at random moments, then
 /// lets it finish its cycle. `exe` is the codexvm binary.
 pub fn run(exe: &Path, users: usize, kills: usize, seed: u64) -> Result<KillReport, String> {
-    let dir = std::env::temp_dir().join(format!("codexvm-kills-{}-{seed}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let _scratch = Scratch(dir.clone());
+    let scratch = Scratch::new(&format!("kills-{seed}"))?;
+    let dir = scratch.path().to_path_buf();
     let state = dir.join("s.stable");
     let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).map_err(|e| e.to_string());
     write("seed.py", &SEED.replace("USERS = 10_000", &format!("USERS = {users}")))?;

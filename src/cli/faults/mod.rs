@@ -9,28 +9,46 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
 
-/// A small deterministic random source (xorshift64*), so every run can be repeated by its seed.
+/// A deterministic random source (ChaCha20, as the runtime's own), so every run can be repeated
+/// by its seed.
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct Rng(ChaCha20Rng);
 
 impl Rng {
     /// A source started from `seed`.
     pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        Rng(ChaCha20Rng::seed_from_u64(seed))
     }
 
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
+        if n == 0 { 0 } else { self.0.next_u64() % n }
+    }
+}
+
+/// A scratch directory of this process, removed (with what is in it) when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// Creates `codexvm-<name>-<pid>` in the temporary directory.
+    pub fn new(name: &str) -> Result<Scratch, String> {
+        let dir = std::env::temp_dir().join(format!("codexvm-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(Scratch(dir))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

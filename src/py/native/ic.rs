@@ -63,7 +63,7 @@ pub mod _ic {
     /// The name of the task whose codex is running (None outside a task).
     #[pyfunction]
     fn task_name() -> Option<String> {
-        crate::py::policy::context().task
+        crate::py::policy::task()
     }
 
     /// Registers the `BudgetExceeded` class raised when an execution exceeds its budget.

@@ -16,7 +16,7 @@ pub mod _runtime {
     }
 
     fn privileged(vm: &VirtualMachine) -> PyResult<()> {
-        if crate::py::policy::context().task.is_some() {
+        if crate::py::policy::task().is_some() {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
                 "only controllers can change grants".to_owned().into(),

@@ -9,24 +9,15 @@ pub mod _testcanister {
     use std::sync::OnceLock;
     use std::time::Duration;
 
-    use candid::{CandidType, Deserialize};
     use codexvm_host::{Canister, CanisterModule};
+
+    use crate::canister::RunReply;
     use rustpython_vm::builtins::{PyBytesRef, PyDictRef, PyListRef, PyStrRef};
     use rustpython_vm::function::OptionalArg;
     use rustpython_vm::{PyResult, VirtualMachine};
 
     thread_local! {
         static CANISTER: RefCell<Option<Canister>> = const { RefCell::new(None) };
-    }
-
-    /// The reply of the canister's `run_codex`.
-    #[derive(Debug, CandidType, Deserialize)]
-    struct RunReply {
-        success: bool,
-        result: Option<String>,
-        error: Option<String>,
-        logs: Vec<String>,
-        instructions: u64,
     }
 
     /// Where the module is: `CODEXVM_WASM`, else the repository's `target/canister/codexvm.wasm`.
@@ -44,7 +35,7 @@ pub mod _testcanister {
     }
 
     fn privileged(vm: &VirtualMachine) -> PyResult<()> {
-        if crate::py::policy::context().task.is_some() {
+        if crate::py::policy::task().is_some() {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
                 "a task's codex cannot drive the test canister".to_owned().into(),
