@@ -100,7 +100,11 @@ def _schema(cls):
                 if kind == 0:
                     fast = False
                 a, b = (getattr(v, n, None) for n in bounds.get(kind, ("", "")))
-                entry = (k, kind, v.default, a, b)
+                entry = (k, kind, v.default, a, b, v)
+                # The native paths find a property by its descriptor: one object under two
+                # names would be ambiguous.
+                if any(e[5] is v and e[0] != k for e in props):
+                    fast = False
                 if k in where:
                     props[where[k]] = entry
                 else:

@@ -105,7 +105,20 @@ impl Writer {
 
     /// A string given as UTF-8 text.
     pub fn str(&mut self, s: &str) {
-        self.string(s.chars().map(|c| c as u32));
+        // Printable ASCII without quotes or backslashes is written as it is.
+        if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+            self.out.reserve(s.len() + 2);
+            self.out.push('"');
+            self.out.push_str(s);
+            self.out.push('"');
+        } else {
+            self.string(s.chars().map(|c| c as u32));
+        }
+    }
+
+    /// An integer.
+    pub fn int_i64(&mut self, n: i64) {
+        let _ = write!(self.out, "{n}");
     }
 
     /// `[`

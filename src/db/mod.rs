@@ -10,4 +10,4 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use table::{Bounds, DbError, Table};
+pub use table::{Bounds, DbError, Resolved, Table};

@@ -112,6 +112,24 @@ pub fn json_str(s: &str) -> String {
     w.finish()
 }
 
+/// What [`Table::resolve`] found for a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// A record stored under the key as its id.
+    ById(String),
+    /// An alias entry naming `id` (a JSON string), and that id's record if there is one.
+    ByAlias {
+        /// The id the alias entry holds.
+        id: String,
+        /// Its record.
+        record: Option<String>,
+    },
+    /// An alias entry that holds something other than a JSON string (its raw text).
+    Other(String),
+    /// Neither.
+    Missing,
+}
+
 /// One kybra_simple_db storage inside the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Table {
@@ -140,7 +158,7 @@ impl Table {
 
     /// The raw value under `key`.
     pub fn get<M: Durable>(&self, s: &mut Store<M>, key: &str) -> Option<String> {
-        s.get(self.map, key.as_bytes()).map(|v| String::from_utf8_lossy(&v).into_owned())
+        s.get(self.map, key.as_bytes()).map(|v| String::from_utf8(v).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
     }
 
     /// Writes `value` under `key` (after checking the bounds).
@@ -225,6 +243,27 @@ impl Table {
         match self.get(s, &key) {
             None => Ok(None),
             Some(raw) => json::decode(&raw, &mut StrOnly).map_err(|e| DbError::Corrupt { key, why: e.to_string() }),
+        }
+    }
+
+    /// Looks `key` up as `Cls[key]` does: as an id first, then (for an aliased type) in the
+    /// alias index, reading the record the alias points to.
+    pub fn resolve<M: Durable>(&self, s: &mut Store<M>, type_name: &str, key: &str, aliased: bool) -> Resolved {
+        if !key.is_empty() {
+            if let Some(record) = self.get(s, &keys::entity(type_name, key)).filter(|r| !r.is_empty()) {
+                return Resolved::ById(record);
+            }
+        }
+        if !aliased {
+            return Resolved::Missing;
+        }
+        let Some(raw) = self.get(s, &keys::alias(type_name, key)).filter(|r| !r.is_empty()) else { return Resolved::Missing };
+        match raw.starts_with('"').then(|| json::decode(&raw, &mut StrOnly)) {
+            Some(Ok(Some(id))) => {
+                let record = if id.is_empty() { None } else { self.get(s, &keys::entity(type_name, &id)).filter(|r| !r.is_empty()) };
+                Resolved::ByAlias { id, record }
+            }
+            _ => Resolved::Other(raw),
         }
     }
 

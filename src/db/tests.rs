@@ -166,5 +166,67 @@ mod property {
             let text = json::float_repr(f);
             prop_assert_eq!(text.parse::<f64>().unwrap().to_bits(), f.to_bits());
         }
+
+        /// `Writer::str` (with its plain-ASCII shortcut) writes what the code-point path writes.
+        #[test]
+        fn str_matches_the_code_point_path(s in ".{0,40}", ascii in "[ -~]{0,40}") {
+            for text in [s.as_str(), ascii.as_str()] {
+                for unicode in [false, true] {
+                    let (mut a, mut b) = if unicode { (json::Writer::unicode(), json::Writer::unicode()) } else { (json::Writer::new(), json::Writer::new()) };
+                    a.str(text);
+                    b.string(text.chars().map(|c| c as u32));
+                    prop_assert_eq!(a.finish(), b.finish());
+                }
+            }
+        }
+
+        /// Integers are written as their decimal text.
+        #[test]
+        fn int_i64_is_decimal(n in any::<i64>()) {
+            let mut w = json::Writer::new();
+            w.int_i64(n);
+            prop_assert_eq!(w.finish(), n.to_string());
+        }
+    }
+}
+
+mod resolve {
+    use ic_stable_structures::VectorMemory;
+
+    use crate::db::{Bounds, Resolved, Table};
+    use crate::store::{Store, ENTITY_MAP};
+
+    fn table_with(entries: &[(&str, &str)]) -> (Table, Store<VectorMemory>) {
+        let mut s = Store::open(VectorMemory::default());
+        let t = Table::new(ENTITY_MAP, Bounds::REALMS);
+        s.begin().unwrap();
+        for (k, v) in entries {
+            t.put(&mut s, k, v).unwrap();
+        }
+        s.commit().unwrap();
+        (t, s)
+    }
+
+    #[test]
+    fn an_id_wins_over_an_alias() {
+        let (t, mut s) = table_with(&[("U@bob", "{\"_id\": \"bob\"}"), ("U_alias@bob", "\"1\""), ("U@1", "{\"_id\": \"1\"}")]);
+        assert_eq!(t.resolve(&mut s, "U", "bob", true), Resolved::ById("{\"_id\": \"bob\"}".into()));
+    }
+
+    #[test]
+    fn an_alias_names_an_id_and_its_record() {
+        let (t, mut s) = table_with(&[("U_alias@alice", "\"1\""), ("U@1", "{\"_id\": \"1\"}"), ("U_alias@gone", "\"7\"")]);
+        assert_eq!(t.resolve(&mut s, "U", "alice", true), Resolved::ByAlias { id: "1".into(), record: Some("{\"_id\": \"1\"}".into()) });
+        assert_eq!(t.resolve(&mut s, "U", "gone", true), Resolved::ByAlias { id: "7".into(), record: None });
+        assert_eq!(t.resolve(&mut s, "U", "alice", false), Resolved::Missing, "a type without __alias__ has no alias index");
+        assert_eq!(t.resolve(&mut s, "U", "nobody", true), Resolved::Missing);
+    }
+
+    #[test]
+    fn an_alias_entry_that_is_not_a_json_string_is_returned_raw() {
+        let (t, mut s) = table_with(&[("U_alias@n", "5"), ("U_alias@z", "null"), ("U_alias@e", "\"\"")]);
+        assert_eq!(t.resolve(&mut s, "U", "n", true), Resolved::Other("5".into()));
+        assert_eq!(t.resolve(&mut s, "U", "z", true), Resolved::Other("null".into()));
+        assert_eq!(t.resolve(&mut s, "U", "e", true), Resolved::ByAlias { id: String::new(), record: None });
     }
 }

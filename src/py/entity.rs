@@ -9,10 +9,13 @@
 //!   stored_refs_class)` with `props` = `((name, kind, default, a, b), ...)` (kind 1 String,
 //! 2 Integer, 3 Float, 4 Boolean; a/b the bounds) and `rels` = `((name, to_many), ...)`.
 
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyDict, PyDictRef, PyList, PyStr, PyTuple};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyDict, PyDictRef, PyList, PyStr, PyStrInterned, PyTuple};
+use std::borrow::Cow;
+
 use rustpython_vm::types::PyComparisonOp;
 use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyResult, VirtualMachine};
 
+use super::names::names;
 use super::pyjson;
 use crate::host;
 
@@ -20,15 +23,26 @@ use crate::host;
 pub struct Prop {
     pub name: String,
     pub key: String,
+    /// `name`, interned.
+    pub name_i: &'static PyStrInterned,
+    /// `key` (`_prop_<name>`), interned.
+    pub key_i: &'static PyStrInterned,
     pub kind: u8,
     pub default: PyObjectRef,
     pub a: PyObjectRef,
     pub b: PyObjectRef,
+    /// The class's descriptor object for this property.
+    pub desc: PyObjectRef,
 }
 
 /// A class's schema (see the module docs).
 pub struct Schema {
     pub type_name: String,
+    /// `type_name`, interned.
+    pub type_i: &'static PyStrInterned,
+    /// Instances are plain objects with a `__dict__` (every class of the MRO but `object` is
+    /// defined in Python), so a load may make one without calling `__new__`.
+    pub plain: bool,
     pub alias: Option<String>,
     pub version: PyObjectRef,
     pub props: Vec<Prop>,
@@ -49,7 +63,7 @@ fn string(vm: &VirtualMachine, o: &PyObject) -> PyResult<String> {
 
 impl Schema {
     /// Reads the schema tuple.
-    pub fn parse(vm: &VirtualMachine, t: &PyObject) -> PyResult<Schema> {
+    pub fn parse(vm: &VirtualMachine, t: &PyObject, plain: bool) -> PyResult<Schema> {
         let t = t.downcast_ref::<PyTuple>().ok_or_else(|| bad_schema(vm))?;
         let [type_name, alias, version, props, rels, mixin, context, system_time, stored_refs] = t.as_slice() else {
             return Err(bad_schema(vm));
@@ -57,15 +71,19 @@ impl Schema {
         let mut ps = Vec::new();
         for p in props.downcast_ref::<PyTuple>().ok_or_else(|| bad_schema(vm))?.as_slice() {
             let p = p.downcast_ref::<PyTuple>().ok_or_else(|| bad_schema(vm))?;
-            let [name, kind, default, a, b] = p.as_slice() else { return Err(bad_schema(vm)) };
+            let [name, kind, default, a, b, desc] = p.as_slice() else { return Err(bad_schema(vm)) };
             let name = string(vm, name)?;
+            let key = format!("_prop_{name}");
             ps.push(Prop {
-                key: format!("_prop_{name}"),
+                name_i: vm.ctx.intern_str(name.as_str()),
+                key_i: vm.ctx.intern_str(key.as_str()),
+                key,
                 name,
                 kind: kind.clone().try_into_value::<u8>(vm)?,
                 default: default.clone(),
                 a: a.clone(),
                 b: b.clone(),
+                desc: desc.clone(),
             });
         }
         let mut rs = Vec::new();
@@ -74,8 +92,11 @@ impl Schema {
             let [name, many] = r.as_slice() else { return Err(bad_schema(vm)) };
             rs.push((string(vm, name)?, many.clone().try_to_bool(vm)?));
         }
+        let type_name = string(vm, type_name)?;
         Ok(Schema {
-            type_name: string(vm, type_name)?,
+            type_i: vm.ctx.intern_str(type_name.as_str()),
+            plain,
+            type_name,
             alias: if vm.is_none(alias) { None } else { Some(string(vm, alias)?) },
             version: version.clone(),
             props: ps,
@@ -101,14 +122,15 @@ impl Schema {
 
     /// The caller id entities are saved as (`context._current_caller`).
     pub fn caller(&self, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        self.context.get_attr("_current_caller", vm)
+        self.context.get_attr(names(vm).current_caller, vm)
     }
 
     /// `SystemTime.get_instance().get_time()`: the fixed time if one is set, else the clock.
     pub fn now_ms(&self, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
-        let fixed = self.system_time.get_attr("_instance", vm)?;
+        let n = names(vm);
+        let fixed = self.system_time.get_attr(n.instance, vm)?;
         if !vm.is_none(&fixed) {
-            let t = fixed.get_attr("_current_time_ms", vm)?;
+            let t = fixed.get_attr(n.current_time_ms, vm)?;
             if !vm.is_none(&t) {
                 return Ok(t);
             }
@@ -251,6 +273,11 @@ fn get(vm: &VirtualMachine, d: &Py<PyDict>, key: &str) -> Option<PyObjectRef> {
     d.get_item_opt(key, vm).ok().flatten()
 }
 
+/// `d.get(key)` for an interned name.
+fn geti(vm: &VirtualMachine, d: &Py<PyDict>, key: &'static PyStrInterned) -> Option<PyObjectRef> {
+    d.get_item_opt(key, vm).ok().flatten()
+}
+
 /// The id list of one relation entry: entities' `_id`s, or the ids of unresolved stored refs.
 fn relation_ids(vm: &VirtualMachine, rel: &PyObject) -> PyResult<Vec<PyObjectRef>> {
     if let Some(list) = rel.downcast_ref::<PyList>() {
@@ -264,41 +291,42 @@ fn relation_ids(vm: &VirtualMachine, rel: &PyObject) -> PyResult<Vec<PyObjectRef
 }
 
 /// `serialize()` of an entity of `schema`, as ordered `(key, value)` pairs.
-pub fn serialize(vm: &VirtualMachine, entity: &PyObject, s: &Schema) -> PyResult<Vec<(String, PyObjectRef)>> {
+pub fn serialize<'s>(vm: &VirtualMachine, entity: &PyObject, s: &'s Schema) -> PyResult<Vec<(Cow<'s, str>, PyObjectRef)>> {
     let d = dict_of(vm, entity)?;
     let none = || vm.ctx.none();
-    let mut out: Vec<(String, PyObjectRef)> = Vec::with_capacity(s.props.len() + 8);
-    let put = |out: &mut Vec<(String, PyObjectRef)>, k: String, v: PyObjectRef| {
+    let mut out: Vec<(Cow<'s, str>, PyObjectRef)> = Vec::with_capacity(s.props.len() + 8);
+    let put = |out: &mut Vec<(Cow<'s, str>, PyObjectRef)>, k: Cow<'s, str>, v: PyObjectRef| {
         if let Some(slot) = out.iter_mut().find(|e| e.0 == k) {
             slot.1 = v;
         } else {
             out.push((k, v));
         }
     };
+    let n = names(vm);
     if s.mixin {
-        for (key, attr) in [("timestamp_created", "_timestamp_created"), ("timestamp_updated", "_timestamp_updated")] {
-            let ms = get(vm, &d, attr).unwrap_or_else(|| vm.ctx.new_int(0).into());
-            out.push((key.into(), vm.ctx.new_str(format_timestamp(vm, &ms, &s.system_time)?).into()));
+        for (key, attr) in [("timestamp_created", n.timestamp_created), ("timestamp_updated", n.timestamp_updated)] {
+            let ms = geti(vm, &d, attr).unwrap_or_else(|| vm.ctx.new_int(0).into());
+            out.push((Cow::Borrowed(key), vm.ctx.new_str(format_timestamp(vm, &ms, &s.system_time)?).into()));
         }
-        for (key, attr) in [("creator", "_creator"), ("updater", "_updater"), ("owner", "_owner")] {
-            out.push((key.into(), get(vm, &d, attr).unwrap_or_else(none)));
+        for (key, attr) in [("creator", n.creator), ("updater", n.updater), ("owner", n.owner)] {
+            out.push((Cow::Borrowed(key), geti(vm, &d, attr).unwrap_or_else(none)));
         }
     }
-    put(&mut out, "_type".into(), get(vm, &d, "_type").unwrap_or_else(none));
-    put(&mut out, "_id".into(), get(vm, &d, "_id").unwrap_or_else(none));
+    put(&mut out, Cow::Borrowed("_type"), geti(vm, &d, n.type_).unwrap_or_else(none));
+    put(&mut out, Cow::Borrowed("_id"), geti(vm, &d, n.id).unwrap_or_else(none));
     for p in &s.props {
-        let v = get(vm, &d, &p.key).unwrap_or_else(|| p.default.clone());
-        put(&mut out, p.name.clone(), v);
+        let v = geti(vm, &d, p.key_i).unwrap_or_else(|| p.default.clone());
+        put(&mut out, Cow::Borrowed(p.name.as_str()), v);
     }
     for (k, v) in d.items_vec() {
         if let Some(k) = k.downcast_ref::<PyStr>() {
             let k = k.to_string_lossy();
             if !k.starts_with('_') {
-                put(&mut out, k.into_owned(), v);
+                put(&mut out, Cow::Owned(k.into_owned()), v);
             }
         }
     }
-    if let Some(rels) = get(vm, &d, "_relations") {
+    if let Some(rels) = geti(vm, &d, n.relations) {
         let rels = rels.downcast_ref::<PyDict>().ok_or_else(|| vm.new_type_error("_relations must be a dict"))?;
         for (name, rel) in rels.items_vec() {
             let name = name.str(vm)?.to_string_lossy().into_owned();
@@ -307,7 +335,7 @@ pub fn serialize(vm: &VirtualMachine, entity: &PyObject, s: &Schema) -> PyResult
                 continue;
             }
             let v = if ids.len() == 1 && !s.to_many(&name) { ids[0].clone() } else { vm.ctx.new_list(ids).into() };
-            put(&mut out, name, v);
+            put(&mut out, Cow::Owned(name), v);
         }
     }
     Ok(out)
@@ -318,7 +346,7 @@ pub fn alias_value(vm: &VirtualMachine, entity: &PyObject, s: &Schema) -> PyResu
     let Some(field) = &s.alias else { return Ok(None) };
     let d = dict_of(vm, entity)?;
     let v = match s.prop(field) {
-        Some(p) => Some(get(vm, &d, &p.key).unwrap_or_else(|| p.default.clone())),
+        Some(p) => Some(geti(vm, &d, p.key_i).unwrap_or_else(|| p.default.clone())),
         None => get(vm, &d, field),
     };
     Ok(v.filter(|v| !vm.is_none(v)))
@@ -326,23 +354,25 @@ pub fn alias_value(vm: &VirtualMachine, entity: &PyObject, s: &Schema) -> PyResu
 
 /// Applies `_update_timestamps(caller)` (TimestampedMixin) to the entity's `__dict__`.
 pub fn stamp(vm: &VirtualMachine, d: &Py<PyDict>, s: &Schema, caller: &PyObjectRef) -> PyResult<()> {
+    let n = names(vm);
     let now = s.now_ms(vm)?;
-    let created = get(vm, d, "_timestamp_created");
+    let created = geti(vm, d, n.timestamp_created);
     if created.is_none_or(|c| !c.clone().try_to_bool(vm).unwrap_or(true)) {
-        d.set_item("_timestamp_created", now.clone(), vm)?;
-        d.set_item("_creator", caller.clone(), vm)?;
-        d.set_item("_owner", caller.clone(), vm)?;
+        d.set_item(n.timestamp_created, now.clone(), vm)?;
+        d.set_item(n.creator, caller.clone(), vm)?;
+        d.set_item(n.owner, caller.clone(), vm)?;
     }
-    d.set_item("_timestamp_updated", now, vm)?;
-    d.set_item("_updater", caller.clone(), vm)?;
+    d.set_item(n.timestamp_updated, now, vm)?;
+    d.set_item(n.updater, caller.clone(), vm)?;
     Ok(())
 }
 
 /// The ownership check of `_save` for an existing TimestampedMixin entity.
 pub fn check_owner(vm: &VirtualMachine, d: &Py<PyDict>, caller: &PyObjectRef) -> PyResult<()> {
-    let created = get(vm, d, "_timestamp_created").map(|c| c.try_to_bool(vm)).transpose()?.unwrap_or(false);
+    let n = names(vm);
+    let created = geti(vm, d, n.timestamp_created).map(|c| c.try_to_bool(vm)).transpose()?.unwrap_or(false);
     if created {
-        let owner = get(vm, d, "_owner").unwrap_or_else(|| vm.ctx.none());
+        let owner = geti(vm, d, n.owner).unwrap_or_else(|| vm.ctx.none());
         if !owner.rich_compare_bool(caller, PyComparisonOp::Eq, vm)? {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
@@ -406,7 +436,8 @@ use std::rc::Rc;
 
 use rustpython_vm::builtins::PyType;
 
-use crate::db::{keys, Bounds};
+use crate::db::{keys, Bounds, Resolved};
+use crate::store::FastState;
 use crate::py::dbaccess::{tbl, with_table};
 use crate::py::policy::Access;
 
@@ -431,7 +462,7 @@ thread_local! {
     /// The environment of the last database seen (valid while `Database._instance` is it).
     static ENV: RefCell<Option<Option<Env>>> = const { RefCell::new(None) };
     /// Parsed schemas by the id of their (kept alive) schema tuple; emptied between executions.
-    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>)>> = RefCell::new(HashMap::new());
+    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>), FastState>> = RefCell::new(HashMap::default());
 }
 
 /// Registers the objects of [`Bound`].
@@ -458,7 +489,7 @@ pub fn bound(vm: &VirtualMachine) -> PyResult<Bound> {
 
 /// `(fast, schema)` of an entity class (its `_codexvm_schema`, built by Python if missing).
 pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Schema>)> {
-    let own = cls.downcast_ref::<PyType>().and_then(|t| t.get_direct_attr(vm.ctx.intern_str("_codexvm_schema")));
+    let own = cls.downcast_ref::<PyType>().and_then(|t| t.get_direct_attr(names(vm).schema));
     let sc = match own {
         Some(sc) => sc,
         None => bound(vm)?.schema_fn.call((cls.to_owned(),), vm)?,
@@ -470,9 +501,19 @@ pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Sche
     if let Some(hit) = SCHEMAS.with(|s| s.borrow().get(&key).map(|e| e.1.clone())) {
         return Ok((fast, hit));
     }
-    let parsed = Rc::new(Schema::parse(vm, native)?);
+    let plain = cls.downcast_ref::<PyType>().is_some_and(|t| plain_class(vm, t));
+    let parsed = Rc::new(Schema::parse(vm, native, plain)?);
     SCHEMAS.with(|s| s.borrow_mut().insert(key, (native.clone(), parsed.clone())));
     Ok((fast, parsed))
+}
+
+/// True if instances of `t` are plain objects with a `__dict__`: every class of its MRO but
+/// `object` is defined in Python (none derives from a built-in type's layout).
+fn plain_class(vm: &VirtualMachine, t: &Py<PyType>) -> bool {
+    use rustpython_vm::types::PyTypeFlags;
+    let object = vm.ctx.types.object_type;
+    t.slots.flags.has_feature(PyTypeFlags::HAS_DICT)
+        && t.mro_map_collect(|c| c.is(object) || c.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).into_iter().all(|ok| ok)
 }
 
 /// The current database, when the fast paths may serve it (native store, no audit log).
@@ -487,19 +528,19 @@ pub struct Env {
 
 /// The fast-path environment, or None when the Python path must run.
 pub fn env(vm: &VirtualMachine) -> PyResult<Option<Env>> {
-    let bound = bound(vm)?;
-    let mut db = bound.database.get_attr("_instance", vm)?;
+    let database = BOUND.with(|b| b.borrow().as_ref().map(|b| b.database.clone()))
+        .ok_or_else(|| vm.new_runtime_error("kybra_simple_db is not bound to _db"))?;
+    let mut db = database.get_attr(names(vm).instance, vm)?;
+    if let Some(hit) = ENV.with(|e| match &*e.borrow() {
+        Some(Some(env)) if env.db.is(&db) => Some(env.clone()),
+        _ => None,
+    }) {
+        return Ok(Some(hit));
+    }
     if vm.is_none(&db) {
-        db = bound.database.get_attr("get_instance", vm)?.call((), vm)?;
+        db = database.get_attr("get_instance", vm)?.call((), vm)?;
     }
-    if let Some(cached) = ENV.with(|e| e.borrow().clone()) {
-        match &cached {
-            Some(env) if env.db.is(&db) => return Ok(cached),
-            None => {}
-            _ => {}
-        }
-    }
-    let fresh = compute_env(vm, bound, db)?;
+    let fresh = compute_env(vm, bound(vm)?, db)?;
     ENV.with(|e| *e.borrow_mut() = Some(fresh.clone()));
     Ok(fresh)
 }
@@ -521,8 +562,8 @@ fn compute_env(vm: &VirtualMachine, bound: Bound, db: PyObjectRef) -> PyResult<O
 
 impl Env {
     /// The live entity registered under `(type_name, id)`, if any.
-    fn lookup(&self, vm: &VirtualMachine, type_name: &str, id: &PyObject) -> PyResult<Option<PyObjectRef>> {
-        let key: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(type_name).into(), id.to_owned()]).into();
+    fn lookup(&self, vm: &VirtualMachine, sc: &Schema, id: &PyObject) -> PyResult<Option<PyObjectRef>> {
+        let key: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id.to_owned()]).into();
         let Some(reg) = self.registry.downcast_ref::<PyDict>() else { return Ok(None) };
         let Some(r) = reg.get_item_opt(&*key, vm)? else { return Ok(None) };
         let obj = match r.downcast_ref::<rustpython_vm::builtins::PyWeak>() {
@@ -536,14 +577,14 @@ impl Env {
     }
 
     /// Registers a constructed or loaded entity: its type, the identity map, `Entity._context`.
-    fn register(&self, vm: &VirtualMachine, cls: &PyObject, entity: &PyObjectRef, type_name: &str) -> PyResult<()> {
-        let types = self.db.get_attr("_entity_types", vm)?;
-        let known = types.downcast_ref::<PyDict>().and_then(|d| d.get_item_opt(type_name, vm).ok().flatten());
+    fn register(&self, vm: &VirtualMachine, cls: &PyObject, entity: &PyObjectRef, sc: &Schema, id: PyObjectRef) -> PyResult<()> {
+        let n = names(vm);
+        let types = self.db.get_attr(n.entity_types, vm)?;
+        let known = types.downcast_ref::<PyDict>().and_then(|d| d.get_item_opt(sc.type_i, vm).ok().flatten());
         if !known.is_some_and(|k| k.is(cls)) {
-            self.db.get_attr("register_entity_type", vm)?.call((cls.to_owned(), vm.ctx.new_str(type_name)), vm)?;
+            self.db.get_attr(n.register_entity_type, vm)?.call((cls.to_owned(), sc.type_i.to_owned()), vm)?;
         }
-        let id = entity.get_attr("_id", vm)?;
-        let key: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(type_name).into(), id]).into();
+        let key: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id]).into();
         let weak: PyObjectRef = entity.downgrade(None, vm)?.into();
         self.registry.set_item(&*key, weak, vm)?;
         let k: PyObjectRef = vm.ctx.new_int(entity.get_id()).into();
@@ -584,7 +625,8 @@ pub fn construct(vm: &VirtualMachine, entity: PyObjectRef, kwargs: &Py<PyDict>) 
     match create(vm, &env, &entity, kwargs, &sc) {
         Ok(()) => {
             end_savepoint(vm, sp, true)?;
-            env.register(vm, cls.as_object(), &entity, &sc.type_name)?;
+            let id = entity.get_attr(names(vm).id, vm)?;
+            env.register(vm, cls.as_object(), &entity, &sc, id)?;
             Ok(true)
         }
         Err(e) => {
@@ -597,16 +639,17 @@ pub fn construct(vm: &VirtualMachine, entity: PyObjectRef, kwargs: &Py<PyDict>) 
 fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDict>, sc: &Schema) -> PyResult<()> {
     let (mem, b) = (env.mem, env.bounds);
     let t = sc.type_name.as_str();
+    let n = names(vm);
     let d = dict_of(vm, entity)?;
-    let custom = kwargs.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v));
-    d.set_item("_type", vm.ctx.new_str(t).into(), vm)?;
-    d.set_item("_loaded", vm.ctx.new_bool(false).into(), vm)?;
-    d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
-    d.set_item("_relations", vm.ctx.new_dict().into(), vm)?;
+    let custom = kwargs.get_item_opt(n.id, vm)?.filter(|v| !vm.is_none(v));
+    d.set_item(n.type_, sc.type_i.to_owned().into(), vm)?;
+    d.set_item(n.loaded, vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item(n.relations, vm.ctx.new_dict().into(), vm)?;
     if sc.mixin {
-        d.set_item("_timestamp_created", vm.ctx.new_int(0).into(), vm)?;
-        d.set_item("_timestamp_updated", vm.ctx.new_int(0).into(), vm)?;
-        for k in ["_creator", "_updater", "_owner"] {
+        d.set_item(n.timestamp_created, vm.ctx.new_int(0).into(), vm)?;
+        d.set_item(n.timestamp_updated, vm.ctx.new_int(0).into(), vm)?;
+        for k in [n.creator, n.updater, n.owner] {
             d.set_item(k, vm.ctx.none(), vm)?;
         }
     }
@@ -618,7 +661,7 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
         }
         None => vm.ctx.new_str(with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.next_id(st, t))?).into(),
     };
-    d.set_item("_id", id.clone(), vm)?;
+    d.set_item(n.id, id.clone(), vm)?;
     let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
     let caller = sc.caller(vm)?;
     let mut counted = false;
@@ -630,11 +673,10 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
         if custom.is_some() && read(env, vm, t, &key)?.is_some_and(|v| !v.is_empty()) {
             return Err(vm.new_value_error(format!("Entity {t}@{} already exists", id.str(vm)?)));
         }
-        with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.increment_count(st, t))?;
         counted = true;
         Ok(())
     };
-    d.set_item("_do_not_save", vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item(n.do_not_save, vm.ctx.new_bool(true).into(), vm)?;
     for (k, v) in kwargs.items_vec() {
         let k = k.str(vm)?.to_string_lossy().into_owned();
         if k.starts_with('_') {
@@ -643,7 +685,7 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
         match sc.prop(&k) {
             Some(p) => {
                 let v = validate(vm, p, v)?;
-                d.set_item(p.key.as_str(), v, vm)?;
+                d.set_item(p.key_i, v, vm)?;
                 first_save(vm)?;
                 if sc.mixin {
                     check_owner(vm, &d, &caller)?;
@@ -653,35 +695,61 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
             None => d.set_item(k.as_str(), v, vm)?,
         }
     }
-    d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     first_save(vm)?;
     if sc.mixin {
         check_owner(vm, &d, &caller)?;
         stamp(vm, &d, sc, &caller)?;
     }
-    write_record(vm, env, entity, sc, &id)?;
-    d.set_item("_counted", vm.ctx.new_bool(true).into(), vm)?;
-    d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
+    // The count is written with the record, in one store access (inside the caller's
+    // savepoint, so a failure in between leaves nothing).
+    write_record(vm, env, entity, sc, &id, Write::New)?;
+    d.set_item(n.counted, vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
     Ok(())
 }
 
+/// What [`write_record`] writes besides the record and its alias entry.
+enum Write<'a> {
+    /// A new entity: the live count goes up too.
+    New,
+    /// A saved entity; the alias value the stored record already has, if known: an alias entry
+    /// that already holds this id is not written again (the stored bytes are the same).
+    Update(Option<&'a PyObject>),
+}
+
 /// Writes the entity's record and alias entry (both sizes are checked before either write).
-fn write_record(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, sc: &Schema, id: &PyObjectRef) -> PyResult<()> {
+fn write_record(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, sc: &Schema, id: &PyObjectRef, what: Write<'_>) -> PyResult<()> {
+    let alias_before = match &what {
+        Write::Update(before) => *before,
+        Write::New => None,
+    };
     let t = sc.type_name.as_str();
     let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
     let text = record_json(vm, entity, sc)?;
     let alias = match alias_value(vm, entity, sc)? {
-        Some(v) => Some((format!("{}@{}", keys::alias_index(t), v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?)),
+        Some(v) => {
+            let unchanged = match alias_before {
+                Some(b) => b.is(&v) || b.rich_compare_bool(&v, PyComparisonOp::Eq, vm)?,
+                None => false,
+            };
+            Some((format!("{}@{}", keys::alias_index(t), v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?, unchanged))
+        }
         None => None,
     };
     with_table(env.mem, env.bounds, Some(t), Access::Write, vm, |tb, st| {
+        if let Write::New = &what {
+            tb.increment_count(st, t)?;
+        }
         tb.check(&key, &text)?;
-        if let Some((ak, av)) = &alias {
+        if let Some((ak, av, _)) = &alias {
             tb.check(ak, av)?;
         }
         tb.put(st, &key, &text)?;
-        if let Some((ak, av)) = &alias {
-            tb.put(st, ak, av)?;
+        if let Some((ak, av, unchanged)) = &alias {
+            if !(*unchanged && tb.get(st, ak).as_deref() == Some(av.as_str())) {
+                tb.put(st, ak, av)?;
+            }
         }
         Ok(())
     })
@@ -695,30 +763,36 @@ pub fn set_property(vm: &VirtualMachine, desc: &PyObject, entity: PyObjectRef, v
     if !fast {
         return Ok(false);
     }
+    let n = names(vm);
     let d = dict_of(vm, &entity)?;
-    let flag = |k: &str| get(vm, &d, k).map(|v| v.try_to_bool(vm)).transpose();
-    let loaded = get(vm, &d, "_loaded").is_some_and(|v| v.is(&vm.ctx.true_value));
-    if !loaded || flag("_do_not_save")?.unwrap_or(false) || flag("_hydrating")?.unwrap_or(false) {
+    let flag = |k: &'static PyStrInterned| geti(vm, &d, k).map(|v| v.try_to_bool(vm)).transpose();
+    let loaded = geti(vm, &d, n.loaded).is_some_and(|v| v.is(&vm.ctx.true_value));
+    if !loaded || flag(n.do_not_save)?.unwrap_or(false) || flag(n.hydrating)?.unwrap_or(false) {
         return Ok(false);
     }
-    let name = desc.get_attr("name", vm)?;
-    let Some(p) = name.downcast_ref::<PyStr>().and_then(|n| sc.prop(&n.to_string_lossy())) else { return Ok(false) };
+    let Some(p) = sc.props.iter().find(|p| p.desc.is(desc)) else { return Ok(false) };
     let Some(env) = env(vm)? else { return Ok(false) };
     let v = validate(vm, p, value)?;
-    let keep: Vec<(&str, Option<PyObjectRef>)> =
-        [p.key.as_str(), "_timestamp_updated", "_updater", "_timestamp_created", "_creator", "_owner"]
-            .into_iter()
-            .map(|k| (k, get(vm, &d, k)))
-            .collect();
-    d.set_item(p.key.as_str(), v, vm)?;
+    let kept: &[&'static PyStrInterned] = if sc.mixin {
+        &[p.key_i, n.timestamp_updated, n.updater, n.timestamp_created, n.creator, n.owner]
+    } else {
+        std::slice::from_ref(&p.key_i)
+    };
+    let keep: Vec<(&'static PyStrInterned, Option<PyObjectRef>)> = kept.iter().map(|k| (*k, geti(vm, &d, k))).collect();
+    let alias_before = match &sc.alias {
+        Some(field) if *field == p.name => keep[0].1.clone(),
+        Some(_) => alias_value(vm, &entity, &sc)?,
+        None => None,
+    };
+    d.set_item(p.key_i, v, vm)?;
     let result = (|| -> PyResult<()> {
         if sc.mixin {
             let caller = sc.caller(vm)?;
             check_owner(vm, &d, &caller)?;
             stamp(vm, &d, &sc, &caller)?;
         }
-        let id = get(vm, &d, "_id").unwrap_or_else(|| vm.ctx.none());
-        write_record(vm, &env, &entity, &sc, &id)
+        let id = geti(vm, &d, n.id).unwrap_or_else(|| vm.ctx.none());
+        write_record(vm, &env, &entity, &sc, &id, Write::Update(alias_before.as_deref()))
     })();
     if let Err(e) = result {
         for (k, old) in keep {
@@ -740,60 +814,93 @@ const MIXIN_KEYS: [&str; 5] = ["timestamp_created", "timestamp_updated", "creato
 /// `Ok(None)` when the Python path must run (a schema migration, or a stored key that the class
 /// defines as something other than a property or relation).
 fn hydrate(vm: &VirtualMachine, cls: &PyObject, sc: &Schema, id: &PyObject, text: &str) -> PyResult<Option<PyObjectRef>> {
-    let data = pyjson::loads(vm, text)?;
-    let Some(data) = data.downcast_ref::<PyDict>() else { return Ok(None) };
-    let stored_version = data.get_item_opt("__version__", vm)?.unwrap_or_else(|| vm.ctx.new_int(1).into());
+    use crate::db::json::JStr;
+    let n = names(vm);
+    let Some(entries) = pyjson::loads_entries(vm, text)? else { return Ok(None) };
+    fn text_of(k: &JStr) -> Option<&str> {
+        match k {
+            JStr::Text(t) => Some(t.as_str()),
+            JStr::CodePoints(_) => None,
+        }
+    }
+    let find = |key: &str| entries.iter().find(|(k, _)| text_of(k) == Some(key)).map(|e| e.1.clone());
+    let stored_version = find("__version__").unwrap_or_else(|| vm.ctx.new_int(1).into());
     if !stored_version.rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)? {
         return Ok(None);
     }
-    for (k, _) in data.items_vec() {
-        let k = k.str(vm)?.to_string_lossy().into_owned();
-        if !k.starts_with('_') && !(sc.mixin && MIXIN_KEYS.contains(&k.as_str())) && sc.prop(&k).is_none() && !sc.is_relation(&k)
-            && cls.get_attr(&*vm.ctx.new_str(k.as_str()), vm).is_ok()
-        {
-            return Ok(None);
-        }
+    // Where each stored key goes: a property, a relation, a timestamp field, or a plain
+    // attribute (a key the class defines as something else needs the Python path).
+    enum Slot<'s> {
+        Skip,
+        Prop(&'s Prop),
+        Relation,
+        Attr(PyObjectRef),
     }
-    let entity = cls.get_attr("__new__", vm)?.call((cls.to_owned(),), vm)?;
-    let d = dict_of(vm, &entity)?;
-    let stored_id = data.get_item_opt("_id", vm)?.filter(|v| !vm.is_none(v)).unwrap_or_else(|| id.to_owned());
-    d.set_item("_type", vm.ctx.new_str(sc.type_name.as_str()).into(), vm)?;
-    d.set_item("_id", stored_id, vm)?;
-    d.set_item("_loaded", vm.ctx.new_bool(true).into(), vm)?;
-    d.set_item("_counted", vm.ctx.new_bool(false).into(), vm)?;
-    d.set_item("_do_not_save", vm.ctx.new_bool(false).into(), vm)?;
+    let mut slots = Vec::with_capacity(entries.len());
+    for (k, _) in &entries {
+        let slot = match text_of(k) {
+            Some(t) if t.starts_with('_') || (sc.mixin && MIXIN_KEYS.contains(&t)) => Slot::Skip,
+            Some(t) => match sc.prop(t) {
+                Some(p) => Slot::Prop(p),
+                None if sc.is_relation(t) => Slot::Relation,
+                None => Slot::Attr(vm.ctx.new_str(t).into()),
+            },
+            None => Slot::Attr(pyjson::str_obj(vm, k.clone())),
+        };
+        if let Slot::Attr(name) = &slot {
+            if cls.get_attr(&*name.str(vm)?, vm).is_ok() {
+                return Ok(None);
+            }
+        }
+        slots.push(slot);
+    }
+    let d = vm.ctx.new_dict();
+    let stored_id = find("_id").filter(|v| !vm.is_none(v)).unwrap_or_else(|| id.to_owned());
+    d.set_item(n.type_, sc.type_i.to_owned().into(), vm)?;
+    d.set_item(n.id, stored_id, vm)?;
+    d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     if sc.mixin {
-        let has = data.get_item_opt("timestamp_created", vm)?.is_some();
-        for (k, attr) in [("timestamp_created", "_timestamp_created"), ("timestamp_updated", "_timestamp_updated")] {
+        let has = find("timestamp_created").is_some();
+        for (k, attr) in [("timestamp_created", n.timestamp_created), ("timestamp_updated", n.timestamp_updated)] {
             let ms = if has {
-                data.get_item_opt(k, vm)?.and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0)
+                find(k).and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0)
             } else {
                 0
             };
             d.set_item(attr, vm.ctx.new_int(ms).into(), vm)?;
         }
-        for (k, attr) in [("creator", "_creator"), ("updater", "_updater"), ("owner", "_owner")] {
-            let v = if has { data.get_item_opt(k, vm)? } else { None };
+        for (k, attr) in [("creator", n.creator), ("updater", n.updater), ("owner", n.owner)] {
+            let v = if has { find(k) } else { None };
             d.set_item(attr, v.unwrap_or_else(|| vm.ctx.none()), vm)?;
         }
     }
     let rels = vm.ctx.new_dict();
-    for (k, v) in data.items_vec() {
-        let k = k.str(vm)?.to_string_lossy().into_owned();
-        if k.starts_with('_') || (sc.mixin && MIXIN_KEYS.contains(&k.as_str())) {
-            continue;
-        }
-        if sc.is_relation(&k) {
-            if !vm.is_none(&v) {
-                rels.set_item(k.as_str(), stored_refs(vm, sc, v)?, vm)?;
+    for ((k, v), slot) in entries.into_iter().zip(slots) {
+        match slot {
+            Slot::Skip => {}
+            Slot::Prop(p) => d.set_item(p.key_i, validate(vm, p, v)?, vm)?,
+            Slot::Relation => {
+                if !vm.is_none(&v) {
+                    rels.set_item(text_of(&k).unwrap_or_default(), stored_refs(vm, sc, v)?, vm)?;
+                }
             }
-        } else if let Some(p) = sc.prop(&k) {
-            d.set_item(p.key.as_str(), validate(vm, p, v)?, vm)?;
-        } else {
-            d.set_item(k.as_str(), v, vm)?;
+            Slot::Attr(name) => d.set_item(&*name, v, vm)?,
         }
     }
-    d.set_item("_relations", rels.into(), vm)?;
+    d.set_item(n.relations, rels.into(), vm)?;
+    let entity = match cls.downcast_ref::<PyType>().filter(|_| sc.plain) {
+        Some(t) => vm.ctx.new_base_object(t.to_owned(), Some(d)),
+        None => {
+            let e = cls.get_attr(n.new, vm)?.call((cls.to_owned(),), vm)?;
+            let own = dict_of(vm, &e)?;
+            for (k, v) in d.items_vec() {
+                own.set_item(&*k, v, vm)?;
+            }
+            e
+        }
+    };
     Ok(Some(entity))
 }
 
@@ -818,7 +925,7 @@ fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Sc
     // Even an object already in memory is only handed out if the execution may read its type.
     crate::py::policy::check_type(&sc.type_name, Access::Read)
         .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
-    if let Some(e) = env.lookup(vm, &sc.type_name, id)? {
+    if let Some(e) = env.lookup(vm, sc, id)? {
         return Ok(Loaded::Entity(e));
     }
     if !fast {
@@ -828,11 +935,18 @@ fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Sc
     let Some(text) = read(env, vm, &sc.type_name, &key)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
     match hydrate(vm, cls, sc, id, &text)? {
         Some(e) => {
-            env.register(vm, cls, &e, &sc.type_name)?;
+            register_loaded(vm, env, cls, &e, sc)?;
             Ok(Loaded::Entity(e))
         }
         None => Ok(Loaded::Python),
     }
+}
+
+/// Registers an entity [`hydrate`] made, under the id it was stored with.
+fn register_loaded(vm: &VirtualMachine, env: &Env, cls: &PyObject, e: &PyObjectRef, sc: &Schema) -> PyResult<()> {
+    let d = dict_of(vm, e)?;
+    let id = geti(vm, &d, names(vm).id).unwrap_or_else(|| vm.ctx.none());
+    env.register(vm, cls, e, sc, id)
 }
 
 /// `Cls[key]`'s fast path: by id, then through the alias index.
@@ -848,21 +962,71 @@ pub fn getitem(vm: &VirtualMachine, cls: &PyObject, key: PyObjectRef) -> PyResul
     };
     let (fast, sc) = schema_of(vm, cls)?;
     let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
+    crate::py::policy::check_type(&sc.type_name, Access::Read)
+        .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     if !text.is_empty() {
-        match load_with(vm, &env, cls, fast, &sc, &key)? {
+        if let Some(e) = env.lookup(vm, &sc, &key)? {
+            return Ok(Loaded::Entity(e));
+        }
+    }
+    if !fast {
+        return getitem_slow(vm, &env, cls, &sc, key, &text);
+    }
+    // One store access for the id, the alias entry and the record it names.
+    let t = sc.type_name.as_str();
+    let found = with_table(env.mem, env.bounds, Some(t), Access::Read, vm, |tb, st| Ok(tb.resolve(st, t, &text, sc.alias.is_some())))?;
+    let (id, record): (PyObjectRef, String) = match found {
+        Resolved::Missing => return Ok(Loaded::Missing),
+        Resolved::ById(record) => (key, record),
+        Resolved::ByAlias { id, record } => {
+            if id.is_empty() {
+                return Ok(Loaded::Missing);
+            }
+            let id: PyObjectRef = vm.ctx.new_str(id).into();
+            if let Some(e) = env.lookup(vm, &sc, &id)? {
+                return Ok(Loaded::Entity(e));
+            }
+            match record {
+                Some(r) => (id, r),
+                None => return Ok(Loaded::Missing),
+            }
+        }
+        Resolved::Other(raw) => return getitem_alias_value(vm, &env, cls, true, &sc, &raw),
+    };
+    match hydrate(vm, cls, &sc, &id, &record)? {
+        Some(e) => {
+            register_loaded(vm, &env, cls, &e, &sc)?;
+            Ok(Loaded::Entity(e))
+        }
+        None => Ok(Loaded::Python),
+    }
+}
+
+/// `Cls[key]` for a class the fast paths cannot build: the identity map, else the Python path.
+fn getitem_slow(vm: &VirtualMachine, env: &Env, cls: &PyObject, sc: &Schema, key: PyObjectRef, text: &str) -> PyResult<Loaded> {
+    if !text.is_empty() {
+        match load_with(vm, env, cls, false, sc, &key)? {
             Loaded::Missing => {}
             other => return Ok(other),
         }
     }
     let Some(_) = &sc.alias else { return Ok(Loaded::Missing) };
-    let akey = keys::alias(&sc.type_name, &text);
-    let Some(raw) = read(&env, vm, &sc.type_name, &akey)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
-    let actual = pyjson::loads(vm, &raw)?;
+    let akey = keys::alias(&sc.type_name, text);
+    let Some(raw) = read(env, vm, &sc.type_name, &akey)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
+    getitem_alias_value(vm, env, cls, false, sc, &raw)
+}
+
+/// Loads what an alias entry's JSON value names (0.5.0: a falsy value finds nothing, a
+/// non-string one takes the Python path).
+fn getitem_alias_value(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Schema, raw: &str) -> PyResult<Loaded> {
+    let actual = pyjson::loads(vm, raw)?;
     if !actual.clone().try_to_bool(vm)? {
         return Ok(Loaded::Missing);
     }
-    let actual: PyObjectRef = if actual.class().is(types.str_type) { actual } else { return Ok(Loaded::Python) };
-    load_with(vm, &env, cls, fast, &sc, &actual)
+    if !actual.class().is(vm.ctx.types.str_type) {
+        return Ok(Loaded::Python);
+    }
+    load_with(vm, env, cls, fast, sc, &actual)
 }
 
 /// `Cls.instances()`'s fast path: every record of `types` (`[(type_name, class)]`), merged in
@@ -895,7 +1059,7 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
     for (_, i, id, text) in rows {
         let (cls, sc) = &classes[i];
         let id_obj: PyObjectRef = vm.ctx.new_str(id.as_str()).into();
-        if let Some(e) = env.lookup(vm, &sc.type_name, &id_obj)? {
+        if let Some(e) = env.lookup(vm, sc, &id_obj)? {
             out.push(e);
             continue;
         }
@@ -904,7 +1068,7 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
         }
         match hydrate(vm, cls, sc, &id_obj, &text)? {
             Some(e) => {
-                env.register(vm, cls, &e, &sc.type_name)?;
+                register_loaded(vm, &env, cls, &e, sc)?;
                 out.push(e);
             }
             None => return Ok(None),
@@ -995,7 +1159,7 @@ pub fn delete(vm: &VirtualMachine, entity: PyObjectRef) -> PyResult<bool> {
     let Some(env) = env(vm)? else { return Ok(false) };
     let d = dict_of(vm, &entity)?;
     let t = sc.type_name.as_str();
-    let id = get(vm, &d, "_id").unwrap_or_else(|| vm.ctx.none());
+    let id = geti(vm, &d, names(vm).id).unwrap_or_else(|| vm.ctx.none());
     let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
     let alias = alias_value(vm, &entity, &sc)?
         .map(|v| v.str(vm).map(|s| keys::alias(t, &s.to_string_lossy())))
@@ -1015,7 +1179,7 @@ pub fn delete(vm: &VirtualMachine, entity: PyObjectRef) -> PyResult<bool> {
     });
     end_savepoint(vm, sp, result.is_ok())?;
     result?;
-    let rkey: PyObjectRef = vm.ctx.new_tuple(vec![vm.ctx.new_str(t).into(), id]).into();
+    let rkey: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id]).into();
     if let Some(reg) = env.registry.downcast_ref::<PyDict>() {
         let _ = reg.del_item(&*rkey, vm);
     }

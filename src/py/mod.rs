@@ -11,6 +11,7 @@ pub mod http_outcall;
 mod frozen;
 pub mod imports;
 mod interp;
+pub mod names;
 pub mod native;
 pub mod policy;
 pub mod pristine;

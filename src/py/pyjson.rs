@@ -61,7 +61,7 @@ pub fn dumps_with_version(vm: &VirtualMachine, data: &PyObject, version: &PyObje
 
 /// JSON of an ordered list of `(key, value)` pairs, with `"__version__": version` appended
 /// (or written in place, if a `__version__` key is already there), as kybra_simple_db persists.
-pub fn dumps_entries(vm: &VirtualMachine, entries: &[(String, PyObjectRef)], version: Option<&PyObject>) -> PyResult<String> {
+pub fn dumps_entries<K: AsRef<str>>(vm: &VirtualMachine, entries: &[(K, PyObjectRef)], version: Option<&PyObject>) -> PyResult<String> {
     let mut w = Writer::new();
     let mut stack = Vec::new();
     w.open_object();
@@ -70,6 +70,7 @@ pub fn dumps_entries(vm: &VirtualMachine, entries: &[(String, PyObjectRef)], ver
         if i > 0 {
             w.comma();
         }
+        let k = k.as_ref();
         w.str(k);
         w.colon();
         match version {
@@ -98,9 +99,17 @@ fn float_text(f: f64) -> String {
     w.finish()
 }
 
+/// Writes a `str`, through [`Writer::str`] when it is valid UTF-8.
+fn write_str(s: &PyStr, w: &mut Writer) {
+    match s.to_str() {
+        Some(text) => w.str(text),
+        None => w.string(code_points(s)),
+    }
+}
+
 fn write_key(vm: &VirtualMachine, k: &PyObject, w: &mut Writer) -> PyResult<()> {
     if let Some(s) = k.downcast_ref::<PyStr>() {
-        w.string(code_points(s));
+        write_str(s, w);
     } else if k.class().is(vm.ctx.types.bool_type) {
         w.str(if k.is(&vm.ctx.true_value) { "true" } else { "false" });
     } else if let Some(i) = k.downcast_ref::<PyInt>() {
@@ -121,9 +130,12 @@ fn write_value(vm: &VirtualMachine, obj: &PyObject, w: &mut Writer, stack: &mut 
     } else if obj.class().is(vm.ctx.types.bool_type) {
         w.boolean(obj.is(&vm.ctx.true_value));
     } else if let Some(s) = obj.downcast_ref::<PyStr>() {
-        w.string(code_points(s));
+        write_str(s, w);
     } else if let Some(i) = obj.downcast_ref::<PyInt>() {
-        w.int(&i.as_bigint().to_string());
+        match i64::try_from(i.as_bigint()) {
+            Ok(n) => w.int_i64(n),
+            Err(_) => w.int(&i.as_bigint().to_string()),
+        }
     } else if let Some(f) = obj.downcast_ref::<PyFloat>() {
         w.float(f.to_f64());
     } else if obj.downcast_ref::<PyList>().is_some() || obj.downcast_ref::<PyTuple>().is_some() {
@@ -191,15 +203,20 @@ impl From<DecodeError> for LoadError {
     }
 }
 
+/// A decoded JSON string as a Python `str` (lone surrogates kept).
+pub fn str_obj(vm: &VirtualMachine, s: JStr) -> PyObjectRef {
+    match s {
+        JStr::Text(t) => vm.ctx.new_str(t).into(),
+        JStr::CodePoints(cps) => {
+            let buf: Wtf8Buf = cps.into_iter().filter_map(CodePoint::from_u32).collect();
+            vm.ctx.new_str(buf).into()
+        }
+    }
+}
+
 impl PyBuilder<'_> {
     fn str_obj(&self, s: JStr) -> PyObjectRef {
-        match s {
-            JStr::Text(t) => self.vm.ctx.new_str(t).into(),
-            JStr::CodePoints(cps) => {
-                let buf: Wtf8Buf = cps.into_iter().filter_map(CodePoint::from_u32).collect();
-                self.vm.ctx.new_str(buf).into()
-            }
-        }
+        str_obj(self.vm, s)
     }
 }
 
@@ -243,6 +260,75 @@ impl Build for PyBuilder<'_> {
 pub fn loads(vm: &VirtualMachine, text: &str) -> PyResult<PyObjectRef> {
     match json::decode(text, &mut PyBuilder { vm }) {
         Ok(v) => Ok(v),
+        Err(LoadError::Py(e)) => Err(e),
+        Err(LoadError::Json(e)) => Err(vm.new_value_error(e.to_string())),
+    }
+}
+
+/// A value of [`EntriesBuilder`]: a Python object, or a JSON object not yet made a dict.
+enum Entry {
+    Py(PyObjectRef),
+    Object(Vec<(JStr, PyObjectRef)>),
+}
+
+/// Builds like [`PyBuilder`], but leaves the outermost JSON object as its `(key, value)` list,
+/// so that a stored record can fill an instance's `__dict__` without an intermediate dict.
+struct EntriesBuilder<'vm> {
+    inner: PyBuilder<'vm>,
+}
+
+impl EntriesBuilder<'_> {
+    fn py(&mut self, e: Entry) -> Result<PyObjectRef, LoadError> {
+        match e {
+            Entry::Py(o) => Ok(o),
+            Entry::Object(entries) => self.inner.object(entries),
+        }
+    }
+}
+
+impl Build for EntriesBuilder<'_> {
+    type Value = Entry;
+    type Error = LoadError;
+
+    fn null(&mut self) -> Result<Entry, LoadError> {
+        self.inner.null().map(Entry::Py)
+    }
+    fn boolean(&mut self, b: bool) -> Result<Entry, LoadError> {
+        self.inner.boolean(b).map(Entry::Py)
+    }
+    fn int(&mut self, d: &str) -> Result<Entry, LoadError> {
+        self.inner.int(d).map(Entry::Py)
+    }
+    fn float(&mut self, f: f64) -> Result<Entry, LoadError> {
+        self.inner.float(f).map(Entry::Py)
+    }
+    fn string(&mut self, s: JStr) -> Result<Entry, LoadError> {
+        self.inner.string(s).map(Entry::Py)
+    }
+    fn array(&mut self, items: Vec<Entry>) -> Result<Entry, LoadError> {
+        let items = items.into_iter().map(|e| self.py(e)).collect::<Result<Vec<_>, _>>()?;
+        self.inner.array(items).map(Entry::Py)
+    }
+    fn object(&mut self, entries: Vec<(JStr, Entry)>) -> Result<Entry, LoadError> {
+        let mut out: Vec<(JStr, PyObjectRef)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let v = self.py(v)?;
+            // A repeated key keeps its first place and its last value, as a dict would.
+            match out.iter_mut().find(|(seen, _)| *seen == k) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        Ok(Entry::Object(out))
+    }
+}
+
+/// The `(key, value)` pairs of a JSON object, in order and without repeated keys (values are
+/// built as `json.loads` builds them); `None` if the text holds another kind of value.
+pub fn loads_entries(vm: &VirtualMachine, text: &str) -> PyResult<Option<Vec<(JStr, PyObjectRef)>>> {
+    match json::decode(text, &mut EntriesBuilder { inner: PyBuilder { vm } }) {
+        Ok(Entry::Object(entries)) => Ok(Some(entries)),
+        Ok(Entry::Py(_)) => Ok(None),
         Err(LoadError::Py(e)) => Err(e),
         Err(LoadError::Json(e)) => Err(vm.new_value_error(e.to_string())),
     }

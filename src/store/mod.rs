@@ -7,6 +7,7 @@
 //! durable through the journal of [`FileMemory`]).
 
 mod overlay;
+mod fast_hash;
 pub mod global;
 #[cfg(not(target_arch = "wasm32"))]
 mod file_memory;
@@ -27,6 +28,7 @@ use ic_stable_structures::{Memory, StableBTreeMap};
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use file_memory::FileMemory;
+pub use fast_hash::{FastHasher, FastState};
 pub use overlay::{Overlay, Pending};
 
 /// Identifies one map (one virtual memory of the `MemoryManager`).
@@ -127,23 +129,29 @@ const CACHE_BYTES: usize = 16 << 20;
 /// commit, so it always equals the maps; emptied when it outgrows its budget.
 #[derive(Default)]
 struct ReadCache {
-    entries: std::collections::HashMap<(MapId, Vec<u8>), Option<Vec<u8>>>,
+    /// Per map: key → value (`None`: known to be absent). Looked up by `&[u8]`, without copying
+    /// the key.
+    maps: BTreeMap<MapId, std::collections::HashMap<Vec<u8>, Option<Vec<u8>>, FastState>>,
     bytes: usize,
 }
 
 impl ReadCache {
     fn get(&self, map: MapId, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        self.entries.get(&(map, key.to_vec())).cloned()
+        self.maps.get(&map)?.get(key).cloned()
+    }
+
+    fn known(&self, map: MapId, key: &[u8]) -> Option<bool> {
+        self.maps.get(&map)?.get(key).map(Option::is_some)
     }
 
     fn put(&mut self, map: MapId, key: Vec<u8>, value: Option<Vec<u8>>) {
         let size = key.len() + value.as_ref().map_or(0, Vec::len) + 48;
         if self.bytes + size > CACHE_BYTES {
-            self.entries.clear();
+            self.maps.clear();
             self.bytes = 0;
         }
         self.bytes += size;
-        self.entries.insert((map, key), value);
+        self.maps.entry(map).or_default().insert(key, value);
     }
 }
 
@@ -272,8 +280,8 @@ impl<M: Durable> Store<M> {
                 Pending::Untouched => {}
             }
         }
-        if let Some(hit) = self.cache.get(map, key) {
-            return hit.is_some();
+        if let Some(known) = self.cache.known(map, key) {
+            return known;
         }
         self.map(map).contains_key(&key.to_vec())
     }

@@ -12,6 +12,8 @@ pub struct Overlay {
     /// While savepoints are open: what each write replaced (`None` = the key was untouched).
     undo: Vec<((MapId, Vec<u8>), Option<Option<Vec<u8>>>)>,
     savepoints: usize,
+    /// A reusable `(map, key)` for lookups, so that reading does not allocate.
+    probe: std::cell::RefCell<(MapId, Vec<u8>)>,
 }
 
 /// What the overlay knows about one key.
@@ -28,7 +30,14 @@ pub enum Pending<'a> {
 impl Overlay {
     /// Returns what this transaction did to `key` of `map`.
     pub fn lookup(&self, map: MapId, key: &[u8]) -> Pending<'_> {
-        match self.writes.get(&(map, key.to_vec())) {
+        if self.writes.is_empty() {
+            return Pending::Untouched;
+        }
+        let mut probe = self.probe.borrow_mut();
+        probe.0 = map;
+        probe.1.clear();
+        probe.1.extend_from_slice(key);
+        match self.writes.get(&*probe) {
             None => Pending::Untouched,
             Some(Some(v)) => Pending::Written(v),
             Some(None) => Pending::Removed,

@@ -200,3 +200,19 @@ def test_property_added_to_class_after_first_use(db):
         v.n = 9
     v.n = 4
     assert db.load("Late", "2")["n"] == 4
+
+
+class Twin(Entity):
+    # One property object under two names: `__set_name__` runs twice and the last name wins,
+    # so both attributes read and write the same stored field.
+    a = b = String()
+
+
+def test_one_property_object_under_two_names_is_one_field(db):
+    t = Twin(a="x")
+    t.b = "y"
+    assert (t.a, t.b) == ("y", "y")
+    db.clear_registry()
+    loaded = Twin["1"]
+    assert (loaded.a, loaded.b) == ("y", "y")
+    assert loaded.serialize()["b"] == "y"
