@@ -32,6 +32,16 @@ fn module_passes_the_replicas_limits() {
     );
 }
 
+/// The module's size targets: at most 12 MB shrunk and 5 MB gzipped (decimal megabytes).
+#[test]
+fn module_meets_the_size_targets() {
+    let raw = std::fs::metadata(wasm_path()).expect("built module").len();
+    let gz = std::fs::metadata(wasm_path().with_extension("wasm.gz")).expect("gzipped module (scripts/build-canister)").len();
+    eprintln!("module: {raw} bytes, {gz} gzipped");
+    assert!(raw <= 12_000_000, "the module is {raw} bytes, over 12 MB");
+    assert!(gz <= 5_000_000, "the gzipped module is {gz} bytes, over 5 MB");
+}
+
 #[test]
 fn candid_interface_matches_the_checked_in_file() {
     let mut c = Canister::new(module()).unwrap();
@@ -92,6 +102,14 @@ fn stdlib_behaves_as_in_cpython_in_the_canister() {
     let got_lines: Vec<&str> = got.lines().collect();
     assert_eq!(expected_lines, got_lines);
     eprintln!("stdlib_check.py in the canister: {} instructions", r.instructions);
+}
+
+#[test]
+fn the_registered_native_modules_import_and_the_rest_are_missing_in_the_canister() {
+    let mut c = installed();
+    let r = run(&mut c, &support::native_modules_check());
+    assert!(r.success, "{}", r.error.unwrap_or_default());
+    assert_eq!(r.result.as_deref(), Some(support::NATIVE_MODULES_MISSING));
 }
 
 #[test]

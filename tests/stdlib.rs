@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{fresh_store, in_vm, repo, run};
+use support::{fresh_store, in_vm, native_modules_check, repo, run, NATIVE_MODULES_MISSING};
 
 /// Output of `tests/py/stdlib_check.py` under the machine's CPython.
 fn cpython_output() -> String {
@@ -41,4 +41,14 @@ fn stdlib_behaves_as_in_cpython() {
     });
     let d = diff(&expected, &got);
     assert!(d.is_empty(), "{} lines differ:\n{}", d.len(), d.join("\n"));
+}
+
+#[test]
+fn the_registered_native_modules_import_and_the_rest_are_missing() {
+    let r = in_vm(|| {
+        fresh_store();
+        let x = run(&native_modules_check());
+        x.outcome.result.unwrap_or_else(|e| panic!("{}", e.traceback))
+    });
+    assert_eq!(r, NATIVE_MODULES_MISSING);
 }

@@ -8,11 +8,12 @@ use rustpython_vm::{Interpreter, PyResult, Settings, VirtualMachine};
 use super::{frozen, native, PyError};
 
 /// Native modules of RustPython's stdlib crate that codexes may use. Everything else
-/// (sockets, mmap, subprocesses, ...) is left out of the interpreter.
-const STDLIB_NATIVE: &[&str] = &[
-    "array", "binascii", "_bisect", "_blake2", "cmath", "_contextvars", "_csv", "_hashlib", "_heapq",
-    "_json", "math", "_md5", "_opcode", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_statistics",
-    "_struct", "_suggestions", "_tokenize", "unicodedata", "zlib",
+/// (sockets, mmap, subprocesses, compression, ...) is left out of the interpreter, and
+/// `scripts/patch-deps` keeps the modules this list does not name out of the build.
+pub const STDLIB_NATIVE: &[&str] = &[
+    "array", "binascii", "_bisect", "_blake2", "cmath", "_contextvars", "_hashlib", "_heapq", "_json",
+    "math", "_md5", "_opcode", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_statistics", "_struct",
+    "_suggestions", "_tokenize", "unicodedata",
 ];
 
 /// Modules imported when the interpreter is built, so that no execution pays for a first import

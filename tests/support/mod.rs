@@ -40,3 +40,19 @@ pub fn result_of(source: &str) -> String {
 pub fn repo(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
+
+/// A codex that imports every native module the interpreter registers, and shows that the
+/// modules left out of the build (`scripts/patch-deps`) are cleanly missing.
+pub fn native_modules_check() -> String {
+    let names: Vec<String> = codexvm::py::STDLIB_NATIVE.iter().map(|m| format!("{m:?}")).collect();
+    format!(
+        "import importlib\nfor m in [{}]:\n    importlib.import_module(m)\nmissing = []\n\
+         for m in ['zlib', '_csv', 'pyexpat', '_pickle', '_codecs_jp', '_multibytecodec', '_asyncio', '_lzma', '_bz2']:\n\
+         \x20   try:\n        importlib.import_module(m)\n    except ModuleNotFoundError:\n        missing.append(m)\n\
+         result = missing\n",
+        names.join(", ")
+    )
+}
+
+/// What [`native_modules_check`] returns.
+pub const NATIVE_MODULES_MISSING: &str = r#"["zlib", "_csv", "pyexpat", "_pickle", "_codecs_jp", "_multibytecodec", "_asyncio", "_lzma", "_bz2"]"#;
