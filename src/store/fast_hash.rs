@@ -6,7 +6,8 @@ use std::hash::{BuildHasher, Hasher};
 
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
-/// Hashes 8 bytes at a time: `h = (rotl(h, 5) ^ word) * K`.
+/// Hashes 8 bytes at a time (`h = (rotl(h, 5) ^ word) * K`) and mixes the result so that its
+/// low bits, which pick a hash table's bucket (only 32 of them on wasm32), depend on every byte.
 #[derive(Debug, Clone, Copy)]
 pub struct FastHasher(u64);
 
@@ -39,7 +40,13 @@ impl Hasher for FastHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // MurmurHash3's 64-bit finaliser: a product's low bits see only its inputs' low bits.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -77,7 +84,7 @@ fn seed() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::hash::{BuildHasher, Hash};
+    use std::hash::{BuildHasher, Hash, Hasher};
 
     use super::*;
 
@@ -96,6 +103,24 @@ mod tests {
             assert!(seen.insert(hash(&s, format!("BenchUser@{i}").as_bytes())), "collision at {i}");
         }
         assert_ne!(hash(&s, b"a"), hash(&s, b"a\0"), "the length is part of a slice's hash");
+    }
+
+    /// hashbrown picks buckets with the low bits (32 bits of hash on wasm32): keys that differ
+    /// only in their last characters, like `T@1` .. `T@9999`, must spread over them.
+    #[test]
+    fn the_low_bits_spread_keys_that_differ_at_the_end() {
+        let s = FastState(12345);
+        for prefix in ["BenchUser@", "BenchUser_alias@user", "x"] {
+            let low: std::collections::HashSet<u64> = (0..10_000).map(|i| hash(&s, format!("{prefix}{i:05}").as_bytes()) & 0xffff).collect();
+            // 10,000 random values fall into about 9,270 of 65,536 buckets.
+            assert!(low.len() > 9_000, "{prefix}: only {} distinct low 16 bits", low.len());
+        }
+        let ids: std::collections::HashSet<u64> = (0..10_000usize).map(|i| {
+            let mut h = s.build_hasher();
+            h.write_usize(0x10_0000 + i * 64);
+            h.finish() & 0xffff
+        }).collect();
+        assert!(ids.len() > 9_000, "aligned addresses: only {} distinct low 16 bits", ids.len());
     }
 
     #[test]
