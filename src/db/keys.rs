@@ -9,34 +9,43 @@
 //!
 //! `T` is `{namespace}::{Class}` when the class has a namespace, else `{Class}`.
 
+/// The parts, concatenated (keys are built on every storage call: `format!` costs more).
+fn concat(parts: &[&str]) -> String {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        key.push_str(p);
+    }
+    key
+}
+
 /// Key of an entity record.
 pub fn entity(type_name: &str, id: &str) -> String {
-    format!("{type_name}@{id}")
+    concat(&[type_name, "@", id])
 }
 
 /// Prefix shared by every record of one type (for range scans).
 pub fn type_prefix(type_name: &str) -> String {
-    format!("{type_name}@")
+    concat(&[type_name, "@"])
 }
 
 /// Key of the id counter of a type.
 pub fn id_counter(type_name: &str) -> String {
-    format!("_system@{type_name}_id")
+    concat(&["_system@", type_name, "_id"])
 }
 
 /// Key of the live count of a type.
 pub fn count(type_name: &str) -> String {
-    format!("_system@{type_name}_count")
+    concat(&["_system@", type_name, "_count"])
 }
 
 /// Name of a type's alias index (`_alias_key()` in the Python API).
 pub fn alias_index(type_name: &str) -> String {
-    format!("{type_name}_alias")
+    concat(&[type_name, "_alias"])
 }
 
 /// Key of one alias entry.
 pub fn alias(type_name: &str, value: &str) -> String {
-    format!("{type_name}_alias@{value}")
+    concat(&[type_name, "_alias@", value])
 }
 
 /// The namespace of a full type name (`"task_x::State"` -> `Some("task_x")`).

@@ -642,9 +642,11 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
     let n = names(vm);
     let d = dict_of(vm, entity)?;
     let custom = kwargs.get_item_opt(n.id, vm)?.filter(|v| !vm.is_none(v));
+    // The flags take their final values at once: no Python code runs before the record is
+    // written, and on a failure the half-made object is dropped with everything else.
     d.set_item(n.type_, sc.type_i.to_owned().into(), vm)?;
-    d.set_item(n.loaded, vm.ctx.new_bool(false).into(), vm)?;
-    d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
+    d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item(n.counted, vm.ctx.new_bool(true).into(), vm)?;
     d.set_item(n.relations, vm.ctx.new_dict().into(), vm)?;
     if sc.mixin {
         d.set_item(n.timestamp_created, vm.ctx.new_int(0).into(), vm)?;
@@ -662,8 +664,8 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
         None => vm.ctx.new_str(with_table(mem, b, Some(t), Access::Write, vm, |tb, st| tb.next_id(st, t))?).into(),
     };
     d.set_item(n.id, id.clone(), vm)?;
-    let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
-    let caller = sc.caller(vm)?;
+    let key = if custom.is_some() { keys::entity(t, &id.str(vm)?.to_string_lossy()) } else { String::new() };
+    let caller = if sc.mixin { sc.caller(vm)? } else { vm.ctx.none() };
     let mut counted = false;
     // What `_save()` does before the record is written: the duplicate check, then the count.
     let mut first_save = |vm: &VirtualMachine| -> PyResult<()> {
@@ -676,7 +678,7 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
         counted = true;
         Ok(())
     };
-    d.set_item(n.do_not_save, vm.ctx.new_bool(true).into(), vm)?;
+    d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     for (k, v) in kwargs.items_vec() {
         let k = k.str(vm)?.to_string_lossy().into_owned();
         if k.starts_with('_') {
@@ -695,7 +697,6 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
             None => d.set_item(k.as_str(), v, vm)?,
         }
     }
-    d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     first_save(vm)?;
     if sc.mixin {
         check_owner(vm, &d, &caller)?;
@@ -703,10 +704,8 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
     }
     // The count is written with the record, in one store access (inside the caller's
     // savepoint, so a failure in between leaves nothing).
-    write_record(vm, env, entity, sc, &id, Write::New)?;
-    d.set_item(n.counted, vm.ctx.new_bool(true).into(), vm)?;
-    d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
-    Ok(())
+    write_record(vm, env, entity, sc, &id, Write::New)
+
 }
 
 /// What [`write_record`] writes besides the record and its alias entry.
@@ -733,7 +732,7 @@ fn write_record(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, sc: &Schem
                 Some(b) => b.is(&v) || b.rich_compare_bool(&v, PyComparisonOp::Eq, vm)?,
                 None => false,
             };
-            Some((format!("{}@{}", keys::alias_index(t), v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?, unchanged))
+            Some((keys::alias(t, &v.str(vm)?.to_string_lossy()), pyjson::dumps(vm, id)?, unchanged))
         }
         None => None,
     };
