@@ -199,7 +199,7 @@ pub fn float_repr(f: f64) -> String {
 }
 
 /// A JSON string as decoded: UTF-8 text, or code points when it holds lone surrogates.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JStr {
     /// Valid Unicode text.
     Text(String),

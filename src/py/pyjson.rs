@@ -310,24 +310,34 @@ impl Build for EntriesBuilder<'_> {
         self.inner.array(items).map(Entry::Py)
     }
     fn object(&mut self, entries: Vec<(JStr, Entry)>) -> Result<Entry, LoadError> {
-        let mut out: Vec<(JStr, PyObjectRef)> = Vec::with_capacity(entries.len());
-        for (k, v) in entries {
-            let v = self.py(v)?;
-            // A repeated key keeps its first place and its last value, as a dict would.
-            match out.iter_mut().find(|(seen, _)| *seen == k) {
-                Some(slot) => slot.1 = v,
-                None => out.push((k, v)),
-            }
-        }
+        // Nested objects become dicts when their parent is built (see `py`); only the
+        // outermost one stays a list.
+        let out = entries.into_iter().map(|(k, v)| Ok((k, self.py(v)?))).collect::<Result<Vec<_>, LoadError>>()?;
         Ok(Entry::Object(out))
     }
+}
+
+/// Drops repeated keys as a dict would: each key keeps its first place and its last value.
+fn without_repeats(entries: Vec<(JStr, PyObjectRef)>) -> Vec<(JStr, PyObjectRef)> {
+    let mut index: std::collections::HashMap<JStr, usize> = std::collections::HashMap::with_capacity(entries.len());
+    let mut out: Vec<(JStr, PyObjectRef)> = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        match index.get(&k) {
+            Some(&i) => out[i].1 = v,
+            None => {
+                index.insert(k.clone(), out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    out
 }
 
 /// The `(key, value)` pairs of a JSON object, in order and without repeated keys (values are
 /// built as `json.loads` builds them); `None` if the text holds another kind of value.
 pub fn loads_entries(vm: &VirtualMachine, text: &str) -> PyResult<Option<Vec<(JStr, PyObjectRef)>>> {
     match json::decode(text, &mut EntriesBuilder { inner: PyBuilder { vm } }) {
-        Ok(Entry::Object(entries)) => Ok(Some(entries)),
+        Ok(Entry::Object(entries)) => Ok(Some(without_repeats(entries))),
         Ok(Entry::Py(_)) => Ok(None),
         Err(LoadError::Py(e)) => Err(e),
         Err(LoadError::Json(e)) => Err(vm.new_value_error(e.to_string())),

@@ -76,3 +76,21 @@ def test_non_ascii_alias_key(db):
     n = Named(name="zoë")
     assert db._db_storage.get("Named_alias@zoë") == '"1"'
     assert Named["zoë"] is n
+
+
+class Note(Entity):
+    title = String()
+
+
+def test_a_stored_record_with_repeated_keys_loads_as_json_loads_reads_it(db):
+    # A record written by hand (or by another tool): the last value of a repeated key wins, as
+    # in json.loads, at the top level and inside a nested object.
+    nested = ", ".join(f'"k{i}": {i}' for i in range(700)) + ', "k7": "last"'
+    db._db_storage.insert(
+        "Note@1",
+        '{"_type": "Note", "_id": "1", "title": "first", "extra": {' + nested + '}, "title": "second", "__version__": 1}',
+    )
+    note = Note["1"]
+    assert note.title == "second"
+    assert len(note.extra) == 700 and note.extra["k7"] == "last" and note.extra["k699"] == 699
+    assert list(note.serialize()) == ["_type", "_id", "title", "extra"]
