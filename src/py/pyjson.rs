@@ -319,6 +319,17 @@ impl Build for EntriesBuilder<'_> {
 
 /// Drops repeated keys as a dict would: each key keeps its first place and its last value.
 fn without_repeats(entries: Vec<(JStr, PyObjectRef)>) -> Vec<(JStr, PyObjectRef)> {
+    if entries.len() <= 16 {
+        // A record's usual size: a linear search is cheaper than building a map.
+        let mut out: Vec<(JStr, PyObjectRef)> = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            match out.iter_mut().find(|(seen, _)| *seen == k) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        return out;
+    }
     let mut index: std::collections::HashMap<JStr, usize> = std::collections::HashMap::with_capacity(entries.len());
     let mut out: Vec<(JStr, PyObjectRef)> = Vec::with_capacity(entries.len());
     for (k, v) in entries {

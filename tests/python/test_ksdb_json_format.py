@@ -94,3 +94,8 @@ def test_a_stored_record_with_repeated_keys_loads_as_json_loads_reads_it(db):
     assert note.title == "second"
     assert len(note.extra) == 700 and note.extra["k7"] == "last" and note.extra["k699"] == 699
     assert list(note.serialize()) == ["_type", "_id", "title", "extra"]
+
+
+def test_a_short_record_with_a_repeated_key_loads_as_json_loads_reads_it(db):
+    db._db_storage.insert("Note@2", '{"_type": "Note", "_id": "2", "title": "a", "title": "b", "__version__": 1}')
+    assert Note["2"].title == "b"
