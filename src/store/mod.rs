@@ -8,6 +8,7 @@
 
 mod overlay;
 mod fast_hash;
+mod read_cache;
 pub mod global;
 #[cfg(not(target_arch = "wasm32"))]
 mod file_memory;
@@ -30,6 +31,7 @@ use ic_stable_structures::{Memory, StableBTreeMap};
 pub use file_memory::FileMemory;
 pub use fast_hash::{FastHasher, FastState};
 pub use overlay::{Overlay, Pending};
+use read_cache::{GapEnd, ReadCache};
 
 /// Identifies one map (one virtual memory of the `MemoryManager`).
 pub type MapId = u8;
@@ -121,40 +123,6 @@ pub struct CommitStats {
     pub removes: usize,
 }
 
-/// Budget of the read cache, in bytes of keys and values.
-const CACHE_BYTES: usize = 16 << 20;
-
-/// Values read from (or committed to) the maps, kept in the heap: a stable-memory B-tree lookup
-/// costs tens of thousands of instructions, a hash lookup a few hundred. Written through on
-/// commit, so it always equals the maps; emptied when it outgrows its budget.
-#[derive(Default)]
-struct ReadCache {
-    /// Per map: key → value (`None`: known to be absent). Looked up by `&[u8]`, without copying
-    /// the key.
-    maps: BTreeMap<MapId, std::collections::HashMap<Vec<u8>, Option<Vec<u8>>, FastState>>,
-    bytes: usize,
-}
-
-impl ReadCache {
-    fn get(&self, map: MapId, key: &[u8]) -> Option<Option<Vec<u8>>> {
-        self.maps.get(&map)?.get(key).cloned()
-    }
-
-    fn known(&self, map: MapId, key: &[u8]) -> Option<bool> {
-        self.maps.get(&map)?.get(key).map(Option::is_some)
-    }
-
-    fn put(&mut self, map: MapId, key: Vec<u8>, value: Option<Vec<u8>>) {
-        let size = key.len() + value.as_ref().map_or(0, Vec::len) + 48;
-        if self.bytes + size > CACHE_BYTES {
-            self.maps.clear();
-            self.bytes = 0;
-        }
-        self.bytes += size;
-        self.maps.entry(map).or_default().insert(key, value);
-    }
-}
-
 /// The ordered, transactional key-value store.
 pub struct Store<M: Durable> {
     memory: M,
@@ -162,13 +130,14 @@ pub struct Store<M: Durable> {
     maps: BTreeMap<MapId, Map<M>>,
     txn: Option<Overlay>,
     cache: ReadCache,
+    tree_reads: u64,
 }
 
 impl<M: Durable> Store<M> {
     /// Opens the store on `memory`, creating the memory manager's layout if the memory is empty.
     pub fn open(memory: M) -> Self {
         let manager = MemoryManager::init(memory.clone());
-        Self { memory, manager, maps: BTreeMap::new(), txn: None, cache: ReadCache::default() }
+        Self { memory, manager, maps: BTreeMap::new(), txn: None, cache: ReadCache::default(), tree_reads: 0 }
     }
 
     /// The underlying memory.
@@ -226,7 +195,7 @@ impl<M: Durable> Store<M> {
                     stats.removes += 1;
                 }
             }
-            self.cache.put(map, key, value);
+            self.cache.write(map, key, value);
         }
         self.memory.persist()?;
         Ok(stats)
@@ -266,9 +235,28 @@ impl<M: Durable> Store<M> {
         if let Some(hit) = self.cache.get(map, key) {
             return hit;
         }
-        let v = self.map(map).get(&key.to_vec());
-        self.cache.put(map, key.to_vec(), v.clone());
-        v
+        self.read_tree(map, key)
+    }
+
+    /// Looks `key` up in the B-tree of `map`, recording in the cache the value found, or, when
+    /// absent, the gap up to the next key.
+    fn read_tree(&mut self, map: MapId, key: &[u8]) -> Option<Vec<u8>> {
+        self.tree_reads += 1;
+        let (value, gap_end) = match self.map(map).range(key.to_vec()..).next() {
+            Some(e) if e.key().as_slice() == key => (Some(e.value()), None),
+            Some(e) => (None, Some(GapEnd::Key(e.key().clone()))),
+            None => (None, Some(GapEnd::Top)),
+        };
+        if let Some(end) = gap_end {
+            self.cache.put_gap(map, key, end);
+        }
+        self.cache.put(map, key.to_vec(), value.clone());
+        value
+    }
+
+    /// How many lookups have walked a B-tree (the rest were answered from the heap).
+    pub fn tree_reads(&self) -> u64 {
+        self.tree_reads
     }
 
     /// True if `key` exists in `map`.
@@ -283,7 +271,7 @@ impl<M: Durable> Store<M> {
         if let Some(known) = self.cache.known(map, key) {
             return known;
         }
-        self.map(map).contains_key(&key.to_vec())
+        self.read_tree(map, key).is_some()
     }
 
     /// Writes `value` under `key`, returning the previous value.

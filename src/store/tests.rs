@@ -130,6 +130,50 @@ fn data_survives_reopening_the_memory() {
     assert_eq!(s.get(7, b"key"), Some(b"value".to_vec()));
 }
 
+#[test]
+fn misses_in_one_gap_walk_the_tree_once() {
+    let mut s = vec_store();
+    s.begin().unwrap();
+    for k in [&b"T@1"[..], b"T@2", b"T@3", b"T_alias@x"] {
+        s.put_blind(1, k, b"v").unwrap();
+    }
+    s.commit().unwrap();
+    let before = s.tree_reads();
+    // Every key between "T@3" and "T_alias@x" is absent: the first probe finds the gap.
+    for k in [&b"T@a"[..], b"T@user1", b"T@user2", b"T@zzz", b"T@user1"] {
+        assert_eq!(s.get(1, k), None);
+    }
+    assert_eq!(s.tree_reads() - before, 1);
+    // A probe below the gap's start walks the tree again (and widens the gap).
+    assert_eq!(s.get(1, b"T@4"), None);
+    assert_eq!(s.get(1, b"T@5"), None);
+    assert_eq!(s.tree_reads() - before, 2);
+    // Past the last key: one gap to the top.
+    assert_eq!(s.get(1, b"zz"), None);
+    assert_eq!(s.get(1, b"zzz"), None);
+    assert_eq!(s.tree_reads() - before, 3);
+}
+
+#[test]
+fn a_committed_key_splits_the_gap_it_lands_in() {
+    let mut s = vec_store();
+    s.begin().unwrap();
+    s.put_blind(1, b"a", b"1").unwrap();
+    s.put_blind(1, b"m", b"2").unwrap();
+    s.commit().unwrap();
+    assert_eq!(s.get(1, b"b"), None); // gap b..m
+    s.begin().unwrap();
+    s.put_blind(1, b"f", b"3").unwrap();
+    s.commit().unwrap();
+    let before = s.tree_reads();
+    assert_eq!(s.get(1, b"f"), Some(b"3".to_vec()));
+    assert_eq!(s.get(1, b"c"), None);
+    assert_eq!(s.get(1, b"g"), None);
+    assert_eq!(s.get(1, b"f\0"), None);
+    assert_eq!(s.tree_reads(), before, "all answered from the cache");
+    assert!(s.contains(1, b"f"));
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Put(u8, Vec<u8>, Vec<u8>),
@@ -137,6 +181,7 @@ enum Op {
     Commit,
     Rollback,
     Scan(u8, Vec<u8>, bool),
+    Get(u8, Vec<u8>),
 }
 
 fn key() -> impl Strategy<Value = Vec<u8>> {
@@ -150,6 +195,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Commit),
         1 => Just(Op::Rollback),
         2 => (1u8..3, key(), any::<bool>()).prop_map(|(m, k, d)| Op::Scan(m, k, d)),
+        3 => (1u8..3, key()).prop_map(|(m, k)| Op::Get(m, k)),
     ]
 }
 
@@ -208,11 +254,22 @@ proptest! {
                     prop_assert_eq!(got, model_scan(w, m, &prefix, desc));
                     prop_assert_eq!(s.len(m) as usize, w.keys().filter(|(mm, _)| *mm == m).count());
                 }
+                Op::Get(m, k) => {
+                    prop_assert_eq!(s.contains(m, &k), w.contains_key(&(m, k.clone())));
+                    prop_assert_eq!(s.get(m, &k), w.get(&(m, k)).cloned());
+                }
             }
         }
         s.rollback();
         for ((m, k), v) in &committed {
             prop_assert_eq!(s.get(*m, k), Some(v.clone()));
+        }
+        // Every short key: what the cache (values and gaps) says matches the maps.
+        let keys = [vec![], vec![b'a'], vec![b'a', b'b'], vec![b'b'], vec![b'b', 0], vec![b'c'], vec![0xff], vec![0xff, 0xff]];
+        for m in 1u8..3 {
+            for k in &keys {
+                prop_assert_eq!(s.get(m, k), committed.get(&(m, k.clone())).cloned());
+            }
         }
         for m in 1u8..3 {
             prop_assert_eq!(s.len(m) as usize, committed.keys().filter(|(mm, _)| *mm == m).count());
