@@ -21,4 +21,4 @@ pub mod timers;
 pub use capture::Captured;
 pub use error::PyError;
 pub use exec::{Codex, Outcome, RunOptions};
-pub use interp::{BootOptions, Runtime, MAX_RECURSION_LIMIT, PRELOAD, STDLIB_NATIVE};
+pub use interp::{BootOptions, Runtime, GC_YOUNG_THRESHOLD, MAX_RECURSION_LIMIT, PRELOAD, STDLIB_NATIVE};
