@@ -144,6 +144,9 @@ class _EntityType(type):
         if name != "_codexvm_schema":
             _forget_schemas(cls)
 
+    #: `Cls[key]` calls the class's `__class_getitem__` (natively while that is `Entity`'s).
+    __getitem__ = _db.class_subscript_method()
+
 
 class _StoredRefs:
     """Ids of a relation as loaded from storage, resolved to entities on first use."""
@@ -675,7 +678,8 @@ class Entity(metaclass=_EntityType):
 def _bind():
     from .properties import Property
 
-    _db.bind(_schema, Database, Entity._context, Property._set, Entity._load.__func__, Entity._getitem.__func__)
+    _db.bind(_schema, Database, Entity._context, Property._set, Entity._load.__func__, Entity._getitem.__func__,
+             Entity.__dict__["__class_getitem__"])
 
 
 _bind()

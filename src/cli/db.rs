@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::db::json::{self, Build, DecodeError, JStr, Writer};
+use crate::db::json::{self, Writer};
 use crate::db::{Bounds, Table};
 use crate::store::{self, FileMemory, Store, ENTITY_MAP};
 
@@ -105,35 +105,6 @@ pub enum ImportError {
     Store(#[from] store::StoreError),
 }
 
-/// Checks that text is JSON without building anything.
-struct Validate;
-
-impl Build for Validate {
-    type Value = ();
-    type Error = DecodeError;
-    fn null(&mut self) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn boolean(&mut self, _: bool) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn int(&mut self, _: &str) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn float(&mut self, _: f64) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn string(&mut self, _: JStr) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn array(&mut self, _: Vec<()>) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn object(&mut self, _: Vec<(JStr, ())>) -> Result<(), DecodeError> {
-        Ok(())
-    }
-}
-
 /// Parses a raw dump into `(key, value)` pairs.
 pub fn parse_dump(text: &str) -> Result<Vec<(String, String)>, ImportError> {
     // Two passes: the structure (object of strings), then each value as JSON text.
@@ -142,7 +113,7 @@ pub fn parse_dump(text: &str) -> Result<Vec<(String, String)>, ImportError> {
     let mut pairs = Vec::with_capacity(obj.len());
     for (k, v) in obj {
         let v = v.as_str().ok_or_else(|| ImportError::Shape(format!("the value of {k:?} is not a string")))?;
-        json::decode(v, &mut Validate).map_err(|e| ImportError::Value { key: k.clone(), why: e.to_string() })?;
+        json::decode(v, &mut json::Skip).map_err(|e| ImportError::Value { key: k.clone(), why: e.to_string() })?;
         pairs.push((k.clone(), v.to_owned()));
     }
     Ok(pairs)
@@ -205,7 +176,7 @@ pub fn export(s: &mut Store<FileMemory>, table: &Table, format: Format) -> Strin
             // Database.dump_json(): skip `_` keys and keys that do not split into two at '@'.
             let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
             for (k, v) in rows {
-                if k.starts_with('_') || k.matches('@').count() != 1 || json::decode(&v, &mut Validate).is_err() {
+                if k.starts_with('_') || k.matches('@').count() != 1 || json::decode(&v, &mut json::Skip).is_err() {
                     continue;
                 }
                 let (t, id) = k.split_once('@').expect("one @");

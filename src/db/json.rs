@@ -255,6 +255,100 @@ pub fn decode<B: Build>(text: &str, b: &mut B) -> Result<B::Value, B::Error> {
     Ok(v)
 }
 
+/// What [`decode_members`] does with the members of an object.
+pub trait Members<B: Build> {
+    /// Whether the value under `key` is wanted: `Some(false)` skips it (nothing is built),
+    /// `None` declines the whole object.
+    fn wants(&mut self, key: &str) -> Option<bool>;
+    /// Takes the value of the member [`Members::wants`] just asked for; false declines the
+    /// whole object.
+    fn member(&mut self, value: B::Value) -> bool;
+}
+
+/// Builds nothing: checks that text is JSON, or skips a value.
+pub struct Skip;
+
+impl Build for Skip {
+    type Value = ();
+    type Error = DecodeError;
+    fn null(&mut self) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn boolean(&mut self, _: bool) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn int(&mut self, _: &str) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn float(&mut self, _: f64) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn string(&mut self, _: JStr) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn array(&mut self, _: Vec<()>) -> Result<(), DecodeError> {
+        Ok(())
+    }
+    fn object(&mut self, _: Vec<(JStr, ())>) -> Result<(), DecodeError> {
+        Ok(())
+    }
+}
+
+/// Reads `text` as one JSON object, member by member, in order: `m` sees each key (borrowed
+/// from the text) and takes the values it wants, built exactly as [`decode`] builds them.
+/// `None` — the caller should take [`decode`] instead — when the text is not an object, is
+/// not valid JSON, a key holds an escape, or `m` declines.
+pub fn decode_members<B: Build>(text: &str, b: &mut B, m: &mut impl Members<B>) -> Option<()> {
+    let mut p = Parser { s: text.as_bytes(), text, i: 0, depth: 1 };
+    p.ws();
+    if p.s.get(p.i) != Some(&b'{') {
+        return None;
+    }
+    p.i += 1;
+    p.ws();
+    if p.s.get(p.i) == Some(&b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            p.ws();
+            if p.s.get(p.i) != Some(&b'"') {
+                return None;
+            }
+            let start = p.i + 1;
+            let end = start + p.s[start..].iter().position(|&c| matches!(c, b'"' | b'\\') || c < 0x20)?;
+            if p.s[end] != b'"' {
+                return None;
+            }
+            p.i = end + 1;
+            p.ws();
+            if p.s.get(p.i) != Some(&b':') {
+                return None;
+            }
+            p.i += 1;
+            p.ws();
+            if m.wants(&text[start..end])? {
+                let value = p.value(b).ok()?;
+                if !m.member(value) {
+                    return None;
+                }
+            } else {
+                p.value(&mut Skip).ok()?;
+            }
+            p.ws();
+            match p.s.get(p.i) {
+                Some(b',') => p.i += 1,
+                Some(b'}') => {
+                    p.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    p.ws();
+    (p.i == p.s.len()).then_some(())
+}
+
 struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
@@ -377,6 +471,14 @@ impl Parser<'_> {
     fn string(&mut self) -> Result<JStr, DecodeError> {
         let start = self.i;
         self.i += 1;
+        // Most strings hold no escape: one exact copy.
+        if let Some(n) = self.s[self.i..].iter().position(|&c| matches!(c, b'"' | b'\\') || c < 0x20) {
+            if self.s[self.i + n] == b'"' {
+                let text = self.text[self.i..self.i + n].to_owned();
+                self.i += n + 1;
+                return Ok(JStr::Text(text));
+            }
+        }
         let mut text = String::new();
         let mut cps: Option<Vec<u32>> = None;
         let push = |cp: u32, text: &mut String, cps: &mut Option<Vec<u32>>| match (cps.as_mut(), char::from_u32(cp)) {

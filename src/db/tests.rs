@@ -180,6 +180,38 @@ mod property {
             }
         }
 
+        /// `decode_members` hands out what `decode` reads, member by member, or declines.
+        #[test]
+        fn decode_members_agrees_with_decode(text in r#"\{( ?"[a-z_\\"]{0,3}": ?(1|-2|"x\\n"|null|\[1\]|\{"a": 1\}|2.5),){0,4}"[a-z]{0,2}" ?: ?[0-9]{1,3}\}|\{\}|\[1\]|\{"a": 1,\}"#) {
+            // Collects every member but those named "b" (skipped unbuilt).
+            struct All(Vec<(super::JStr, super::V)>, String);
+            impl json::Members<super::B> for All {
+                fn wants(&mut self, key: &str) -> Option<bool> {
+                    self.1 = key.to_owned();
+                    Some(key != "b")
+                }
+                fn member(&mut self, value: super::V) -> bool {
+                    self.0.push((super::JStr::Text(self.1.clone()), value));
+                    true
+                }
+            }
+            let whole = json::decode(&text, &mut super::B);
+            let mut all = All(Vec::new(), String::new());
+            let members = json::decode_members(&text, &mut super::B, &mut all);
+            match (members, whole) {
+                (Some(()), Ok(super::V::Obj(mut entries))) => {
+                    entries.retain(|(k, _)| !matches!(k, super::JStr::Text(t) if t == "b"));
+                    prop_assert_eq!(all.0, entries)
+                }
+                (Some(()), other) => prop_assert!(false, "decode_members read {:?} but decode gave {:?}", text, other),
+                (None, Ok(super::V::Obj(entries))) => prop_assert!(
+                    entries.iter().any(|(k, _)| !matches!(k, super::JStr::Text(t) if !t.contains('"') && !t.contains('\\'))),
+                    "declined {:?}, which has no escaped key", text
+                ),
+                (None, _) => {}
+            }
+        }
+
         /// Integers are written as their decimal text.
         #[test]
         fn int_i64_is_decimal(n in any::<i64>()) {

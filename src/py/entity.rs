@@ -13,7 +13,7 @@ use rustpython_vm::builtins::{PyBaseExceptionRef, PyDict, PyDictRef, PyList, PyS
 use std::borrow::Cow;
 
 use rustpython_vm::types::PyComparisonOp;
-use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, Py, PyObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
 use super::names::names;
 use super::pyjson;
@@ -23,8 +23,6 @@ use crate::host;
 pub struct Prop {
     pub name: String,
     pub key: String,
-    /// `name`, interned.
-    pub name_i: &'static PyStrInterned,
     /// `key` (`_prop_<name>`), interned.
     pub key_i: &'static PyStrInterned,
     pub kind: u8,
@@ -51,6 +49,9 @@ pub struct Schema {
     pub context: PyObjectRef,
     pub system_time: PyObjectRef,
     pub stored_refs: PyObjectRef,
+    /// The `__dict__` of a loaded instance with placeholder values (made on first use): a load
+    /// copies it and fills in the values, instead of inserting every key.
+    template: std::cell::OnceCell<PyDictRef>,
 }
 
 fn bad_schema(vm: &VirtualMachine) -> PyBaseExceptionRef {
@@ -75,7 +76,6 @@ impl Schema {
             let name = string(vm, name)?;
             let key = format!("_prop_{name}");
             ps.push(Prop {
-                name_i: vm.ctx.intern_str(name.as_str()),
                 key_i: vm.ctx.intern_str(key.as_str()),
                 key,
                 name,
@@ -105,7 +105,35 @@ impl Schema {
             context: context.clone(),
             system_time: system_time.clone(),
             stored_refs: stored_refs.clone(),
+            template: std::cell::OnceCell::new(),
         })
+    }
+
+    /// The keys of a loaded instance's `__dict__` in their order — `_type` (with its value),
+    /// `_id`, the flags (with theirs), the timestamp fields, every property in schema order,
+    /// `_relations` — as a dict to copy.
+    fn template(&self, vm: &VirtualMachine) -> PyResult<&PyDictRef> {
+        if let Some(t) = self.template.get() {
+            return Ok(t);
+        }
+        let n = names(vm);
+        let d = vm.ctx.new_dict();
+        let none = || vm.ctx.none();
+        d.set_item(n.type_, self.type_i.to_owned().into(), vm)?;
+        d.set_item(n.id, none(), vm)?;
+        d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
+        d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
+        d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
+        if self.mixin {
+            for attr in [n.timestamp_created, n.timestamp_updated, n.creator, n.updater, n.owner] {
+                d.set_item(attr, none(), vm)?;
+            }
+        }
+        for p in &self.props {
+            d.set_item(p.key_i, none(), vm)?;
+        }
+        d.set_item(n.relations, none(), vm)?;
+        Ok(self.template.get_or_init(|| d))
     }
 
     fn prop(&self, name: &str) -> Option<&Prop> {
@@ -455,6 +483,8 @@ pub struct Bound {
     pub load: PyObjectRef,
     /// `Entity._getitem(cls, key)`.
     pub getitem: PyObjectRef,
+    /// `Entity.__dict__["__class_getitem__"]` (the classmethod of `entity_getitem`).
+    class_getitem: PyObjectRef,
 }
 
 thread_local! {
@@ -471,9 +501,9 @@ pub fn bind(bound: Bound) {
 }
 
 /// Builds a [`Bound`] from its parts (in declaration order).
-pub fn bound_from(parts: [PyObjectRef; 6]) -> Bound {
-    let [schema_fn, database, context, property_set, load, getitem] = parts;
-    Bound { schema_fn, database, context, property_set, load, getitem }
+pub fn bound_from(parts: [PyObjectRef; 7]) -> Bound {
+    let [schema_fn, database, context, property_set, load, getitem, class_getitem] = parts;
+    Bound { schema_fn, database, context, property_set, load, getitem, class_getitem }
 }
 
 /// Forgets cached schemas (classes of earlier executions) and the cached environment.
@@ -523,7 +553,15 @@ pub struct Env {
     mem: u16,
     bounds: Bounds,
     registry: PyObjectRef,
+    /// `db._entity_types`.
+    entity_types: PyObjectRef,
     context: PyObjectRef,
+}
+
+/// An id and its identity-map key `(type_name, id)`.
+struct Keyed {
+    id: PyObjectRef,
+    key: PyObjectRef,
 }
 
 /// The fast-path environment, or None when the Python path must run.
@@ -556,16 +594,19 @@ fn compute_env(vm: &VirtualMachine, bound: Bound, db: PyObjectRef) -> PyResult<O
     }
     let (mem, bounds) = tbl(&b.get_attr("t", vm)?, vm)?;
     let registry = db.get_attr("_entity_registry", vm)?;
+    let entity_types = db.get_attr(names(vm).entity_types, vm)?;
     let context = bound.context.get_attr("_items", vm)?;
-    Ok(Some(Env { db, mem, bounds, registry, context }))
+    Ok(Some(Env { db, mem, bounds, registry, entity_types, context }))
 }
 
 impl Env {
-    /// The live entity registered under `(type_name, id)`, if any.
-    fn lookup(&self, vm: &VirtualMachine, sc: &Schema, id: &PyObject) -> PyResult<Option<PyObjectRef>> {
+    /// The live entity registered under `(type_name, id)`, if any, and that identity-map key
+    /// (to register a loaded entity under it without making it again).
+    fn lookup(&self, vm: &VirtualMachine, sc: &Schema, id: &PyObject) -> PyResult<(Option<PyObjectRef>, Keyed)> {
         let key: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id.to_owned()]).into();
-        let Some(reg) = self.registry.downcast_ref::<PyDict>() else { return Ok(None) };
-        let Some(r) = reg.get_item_opt(&*key, vm)? else { return Ok(None) };
+        let keyed = Keyed { id: id.to_owned(), key: key.clone() };
+        let Some(reg) = self.registry.downcast_ref::<PyDict>() else { return Ok((None, keyed)) };
+        let Some(r) = reg.get_item_opt(&*key, vm)? else { return Ok((None, keyed)) };
         let obj = match r.downcast_ref::<rustpython_vm::builtins::PyWeak>() {
             Some(w) => w.upgrade(),
             None => Some(r.call((), vm)?).filter(|o| !vm.is_none(o)),
@@ -573,18 +614,22 @@ impl Env {
         if obj.is_none() {
             let _ = reg.del_item(&*key, vm);
         }
-        Ok(obj)
+        Ok((obj, keyed))
     }
 
     /// Registers a constructed or loaded entity: its type, the identity map, `Entity._context`.
     fn register(&self, vm: &VirtualMachine, cls: &PyObject, entity: &PyObjectRef, sc: &Schema, id: PyObjectRef) -> PyResult<()> {
+        let key: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id]).into();
+        self.register_key(vm, cls, entity, sc, key)
+    }
+
+    /// [`Env::register`] under an identity-map key already made.
+    fn register_key(&self, vm: &VirtualMachine, cls: &PyObject, entity: &PyObjectRef, sc: &Schema, key: PyObjectRef) -> PyResult<()> {
         let n = names(vm);
-        let types = self.db.get_attr(n.entity_types, vm)?;
-        let known = types.downcast_ref::<PyDict>().and_then(|d| d.get_item_opt(sc.type_i, vm).ok().flatten());
+        let known = self.entity_types.downcast_ref::<PyDict>().and_then(|d| d.get_item_opt(sc.type_i, vm).ok().flatten());
         if !known.is_some_and(|k| k.is(cls)) {
             self.db.get_attr(n.register_entity_type, vm)?.call((cls.to_owned(), sc.type_i.to_owned()), vm)?;
         }
-        let key: PyObjectRef = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), id]).into();
         let weak: PyObjectRef = entity.downgrade(None, vm)?.into();
         self.registry.set_item(&*key, weak, vm)?;
         let k: PyObjectRef = vm.ctx.new_int(entity.get_id()).into();
@@ -809,83 +854,214 @@ pub fn set_property(vm: &VirtualMachine, desc: &PyObject, entity: PyObjectRef, v
 
 const MIXIN_KEYS: [&str; 5] = ["timestamp_created", "timestamp_updated", "creator", "updater", "owner"];
 
+/// Where a stored member goes when an entity is built from its record.
+enum Member<'s> {
+    /// A property, with its stored value.
+    Prop(&'s Prop, PyObjectRef),
+    /// A relation (index into `Schema::rels`), with its stored ids.
+    Relation(usize, PyObjectRef),
+    /// A plain attribute (a key the class does not define).
+    Attr(PyObjectRef, PyObjectRef),
+}
+
+/// A stored record, sorted by where its members go (a repeated key: the last value, in the
+/// first place, as `json.loads` reads it).
+struct Record<'s> {
+    id: Option<PyObjectRef>,
+    version: Option<PyObjectRef>,
+    /// The values of [`MIXIN_KEYS`] (read only for a `TimestampedMixin` class).
+    mixin: [Option<PyObjectRef>; 5],
+    members: Vec<Member<'s>>,
+}
+
+impl<'s> Record<'s> {
+    fn new(capacity: usize) -> Self {
+        Record { id: None, version: None, mixin: Default::default(), members: Vec::with_capacity(capacity) }
+    }
+
+    /// Files a private key (`_id`, `__version__`, others ignored) or a mixin key; false if `key`
+    /// is neither.
+    fn file_reserved(&mut self, sc: &Schema, key: &str, v: &PyObjectRef) -> bool {
+        if key.starts_with('_') {
+            match key {
+                "_id" => self.id = Some(v.clone()),
+                "__version__" => self.version = Some(v.clone()),
+                _ => {}
+            }
+            return true;
+        }
+        if sc.mixin {
+            if let Some(i) = MIXIN_KEYS.iter().position(|m| *m == key) {
+                self.mixin[i] = Some(v.clone());
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Adds a property or relation member; a repeated one keeps its place and takes the value.
+    fn file(&mut self, m: Member<'s>) {
+        let same = |a: &Member<'s>| match (a, &m) {
+            (Member::Prop(p, _), Member::Prop(q, _)) => std::ptr::eq(*p, *q),
+            (Member::Relation(i, _), Member::Relation(j, _)) => i == j,
+            _ => false,
+        };
+        match self.members.iter_mut().find(|a| same(a)) {
+            Some(slot) => *slot = m,
+            None => self.members.push(m),
+        }
+    }
+}
+
+/// Where the member [`FastRecord::wants`] accepted goes.
+enum Target {
+    Id,
+    Version,
+    Mixin(usize),
+    Prop(usize),
+    Relation(usize),
+}
+
+/// Reads a record whose keys are all plain text the schema knows (see [`read_record_fast`]).
+struct FastRecord<'s> {
+    sc: &'s Schema,
+    record: Record<'s>,
+    next: Target,
+}
+
+impl pyjson::PyMembers for FastRecord<'_> {
+    fn wants(&mut self, key: &str) -> Option<bool> {
+        let sc = self.sc;
+        self.next = if key.starts_with('_') {
+            match key {
+                "_id" => Target::Id,
+                "__version__" => Target::Version,
+                _ => return Some(false), // `_type` and other private keys are not read
+            }
+        } else if let Some(i) = MIXIN_KEYS.iter().position(|m| *m == key).filter(|_| sc.mixin) {
+            Target::Mixin(i)
+        } else if let Some(i) = sc.props.iter().position(|p| p.name == key) {
+            Target::Prop(i)
+        } else {
+            Target::Relation(sc.rels.iter().position(|(name, _)| name == key)?)
+        };
+        Some(true)
+    }
+
+    fn member(&mut self, v: PyObjectRef) -> bool {
+        let r = &mut self.record;
+        match self.next {
+            Target::Id => r.id = Some(v),
+            Target::Version => r.version = Some(v),
+            Target::Mixin(i) => r.mixin[i] = Some(v),
+            Target::Prop(i) => r.file(Member::Prop(&self.sc.props[i], v)),
+            Target::Relation(i) => r.file(Member::Relation(i, v)),
+        }
+        true
+    }
+}
+
+/// Reads a record whose keys are all plain text the schema knows, in one pass over the text,
+/// without building the values it ignores; `None` when it needs [`read_record`].
+fn read_record_fast<'s>(vm: &VirtualMachine, sc: &'s Schema, text: &str) -> Option<Record<'s>> {
+    let mut fast = FastRecord { sc, record: Record::new(sc.props.len() + sc.rels.len()), next: Target::Id };
+    pyjson::loads_members(vm, text, &mut fast)?;
+    Some(fast.record)
+}
+
+/// Reads any record (`Ok(None)`: not an object, or a stored key that the class defines as
+/// something other than a property or relation, which needs the Python path).
+fn read_record<'s>(vm: &VirtualMachine, cls: &PyObject, sc: &'s Schema, text: &str) -> PyResult<Option<Record<'s>>> {
+    use crate::db::json::JStr;
+    if let Some(r) = read_record_fast(vm, sc, text) {
+        return Ok(Some(r));
+    }
+    let Some(entries) = pyjson::loads_entries(vm, text)? else { return Ok(None) };
+    let mut r = Record::new(entries.len());
+    for (k, v) in entries {
+        let key = match &k {
+            JStr::Text(t) => Some(t.as_str()),
+            JStr::CodePoints(_) => None,
+        };
+        if key.is_some_and(|t| r.file_reserved(sc, t, &v)) {
+            continue;
+        }
+        if let Some(p) = key.and_then(|t| sc.prop(t)) {
+            r.file(Member::Prop(p, v));
+        } else if let Some(i) = key.and_then(|t| sc.rels.iter().position(|(name, _)| name == t)) {
+            r.file(Member::Relation(i, v));
+        } else {
+            let name = pyjson::str_obj(vm, k);
+            if cls.get_attr(&*name.str(vm)?, vm).is_ok() {
+                return Ok(None);
+            }
+            r.members.push(Member::Attr(name, v));
+        }
+    }
+    Ok(Some(r))
+}
+
 /// Builds an instance of `cls` from its stored JSON without running Python code. Returns
 /// `Ok(None)` when the Python path must run (a schema migration, or a stored key that the class
 /// defines as something other than a property or relation).
 fn hydrate(vm: &VirtualMachine, cls: &PyObject, sc: &Schema, id: &PyObject, text: &str) -> PyResult<Option<PyObjectRef>> {
-    use crate::db::json::JStr;
     let n = names(vm);
-    let Some(entries) = pyjson::loads_entries(vm, text)? else { return Ok(None) };
-    fn text_of(k: &JStr) -> Option<&str> {
-        match k {
-            JStr::Text(t) => Some(t.as_str()),
-            JStr::CodePoints(_) => None,
-        }
-    }
-    let find = |key: &str| entries.iter().find(|(k, _)| text_of(k) == Some(key)).map(|e| e.1.clone());
-    let stored_version = find("__version__").unwrap_or_else(|| vm.ctx.new_int(1).into());
-    if !stored_version.rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)? {
+    let Some(record) = read_record(vm, cls, sc, text)? else { return Ok(None) };
+    let version_matches = match &record.version {
+        Some(v) => v.rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)?,
+        None => vm.ctx.new_int(1).as_object().rich_compare_bool(&sc.version, PyComparisonOp::Eq, vm)?,
+    };
+    if !version_matches {
         return Ok(None);
     }
-    // Where each stored key goes: a property, a relation, a timestamp field, or a plain
-    // attribute (a key the class defines as something else needs the Python path).
-    enum Slot<'s> {
-        Skip,
-        Prop(&'s Prop),
-        Relation,
-        Attr(PyObjectRef),
+    // A record of every property in schema order, and nothing else, fills a copy of the
+    // schema's template; any other is built key by key (in the same order).
+    let in_schema_order = record.members.len() == sc.props.len()
+        && record.members.iter().zip(&sc.props).all(|(m, p)| matches!(m, Member::Prop(q, _) if std::ptr::eq(*q, p)));
+    let d = if in_schema_order { sc.template(vm)?.copy().into_ref(&vm.ctx) } else { vm.ctx.new_dict() };
+    // The id looked up stands for an equal stored one (so the identity-map key made for it
+    // serves).
+    let same = |v: &PyObjectRef| {
+        let exact = |o: &PyObject| o.class().is(vm.ctx.types.str_type);
+        exact(v) && exact(id) && v.downcast_ref::<PyStr>().map(|s| s.as_wtf8()) == id.downcast_ref::<PyStr>().map(|s| s.as_wtf8())
+    };
+    let stored_id = match record.id.filter(|v| !vm.is_none(v)) {
+        Some(v) if !same(&v) => v,
+        _ => id.to_owned(),
+    };
+    if in_schema_order {
+        d.set_item(n.id, stored_id, vm)?;
+    } else {
+        d.set_item(n.type_, sc.type_i.to_owned().into(), vm)?;
+        d.set_item(n.id, stored_id, vm)?;
+        d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
+        d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
+        d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     }
-    let mut slots = Vec::with_capacity(entries.len());
-    for (k, _) in &entries {
-        let slot = match text_of(k) {
-            Some(t) if t.starts_with('_') || (sc.mixin && MIXIN_KEYS.contains(&t)) => Slot::Skip,
-            Some(t) => match sc.prop(t) {
-                Some(p) => Slot::Prop(p),
-                None if sc.is_relation(t) => Slot::Relation,
-                None => Slot::Attr(vm.ctx.new_str(t).into()),
-            },
-            None => Slot::Attr(pyjson::str_obj(vm, k.clone())),
-        };
-        if let Slot::Attr(name) = &slot {
-            if cls.get_attr(&*name.str(vm)?, vm).is_ok() {
-                return Ok(None);
-            }
-        }
-        slots.push(slot);
-    }
-    let d = vm.ctx.new_dict();
-    let stored_id = find("_id").filter(|v| !vm.is_none(v)).unwrap_or_else(|| id.to_owned());
-    d.set_item(n.type_, sc.type_i.to_owned().into(), vm)?;
-    d.set_item(n.id, stored_id, vm)?;
-    d.set_item(n.loaded, vm.ctx.new_bool(true).into(), vm)?;
-    d.set_item(n.counted, vm.ctx.new_bool(false).into(), vm)?;
-    d.set_item(n.do_not_save, vm.ctx.new_bool(false).into(), vm)?;
     if sc.mixin {
-        let has = find("timestamp_created").is_some();
-        for (k, attr) in [("timestamp_created", n.timestamp_created), ("timestamp_updated", n.timestamp_updated)] {
-            let ms = if has {
-                find(k).and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0)
-            } else {
-                0
-            };
+        // Without `timestamp_created`, a record's mixin fields all take their defaults.
+        let [created, updated, creator, updater, owner] = match record.mixin[0] {
+            Some(_) => record.mixin,
+            None => Default::default(),
+        };
+        for (v, attr) in [(created, n.timestamp_created), (updated, n.timestamp_updated)] {
+            let ms = v.and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0);
             d.set_item(attr, vm.ctx.new_int(ms).into(), vm)?;
         }
-        for (k, attr) in [("creator", n.creator), ("updater", n.updater), ("owner", n.owner)] {
-            let v = if has { find(k) } else { None };
+        for (v, attr) in [(creator, n.creator), (updater, n.updater), (owner, n.owner)] {
             d.set_item(attr, v.unwrap_or_else(|| vm.ctx.none()), vm)?;
         }
     }
     let rels = vm.ctx.new_dict();
-    for ((k, v), slot) in entries.into_iter().zip(slots) {
-        match slot {
-            Slot::Skip => {}
-            Slot::Prop(p) => d.set_item(p.key_i, validate(vm, p, v)?, vm)?,
-            Slot::Relation => {
+    for m in record.members {
+        match m {
+            Member::Prop(p, v) => d.set_item(p.key_i, validate(vm, p, v)?, vm)?,
+            Member::Relation(i, v) => {
                 if !vm.is_none(&v) {
-                    rels.set_item(text_of(&k).unwrap_or_default(), stored_refs(vm, sc, v)?, vm)?;
+                    rels.set_item(sc.rels[i].0.as_str(), stored_refs(vm, sc, v)?, vm)?;
                 }
             }
-            Slot::Attr(name) => d.set_item(&*name, v, vm)?,
+            Member::Attr(name, v) => d.set_item(&*name, v, vm)?,
         }
     }
     d.set_item(n.relations, rels.into(), vm)?;
@@ -924,7 +1100,8 @@ fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Sc
     // Even an object already in memory is only handed out if the execution may read its type.
     crate::py::policy::check_type(&sc.type_name, Access::Read)
         .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
-    if let Some(e) = env.lookup(vm, sc, id)? {
+    let (found, keyed) = env.lookup(vm, sc, id)?;
+    if let Some(e) = found {
         return Ok(Loaded::Entity(e));
     }
     if !fast {
@@ -934,7 +1111,7 @@ fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Sc
     let Some(text) = read(env, vm, &sc.type_name, &key)?.filter(|t| !t.is_empty()) else { return Ok(Loaded::Missing) };
     match hydrate(vm, cls, sc, id, &text)? {
         Some(e) => {
-            register_loaded(vm, env, cls, &e, sc)?;
+            register_loaded(vm, env, cls, &e, sc, keyed)?;
             Ok(Loaded::Entity(e))
         }
         None => Ok(Loaded::Python),
@@ -942,9 +1119,12 @@ fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Sc
 }
 
 /// Registers an entity [`hydrate`] made, under the id it was stored with.
-fn register_loaded(vm: &VirtualMachine, env: &Env, cls: &PyObject, e: &PyObjectRef, sc: &Schema) -> PyResult<()> {
+fn register_loaded(vm: &VirtualMachine, env: &Env, cls: &PyObject, e: &PyObjectRef, sc: &Schema, looked_up: Keyed) -> PyResult<()> {
     let d = dict_of(vm, e)?;
     let id = geti(vm, &d, names(vm).id).unwrap_or_else(|| vm.ctx.none());
+    if id.is(&looked_up.id) {
+        return env.register_key(vm, cls, e, sc, looked_up.key);
+    }
     env.register(vm, cls, e, sc, id)
 }
 
@@ -956,45 +1136,54 @@ pub fn getitem(vm: &VirtualMachine, cls: &PyObject, key: PyObjectRef) -> PyResul
     } else {
         key
     };
-    let Some(text) = key.downcast_ref::<PyStr>().filter(|_| key.class().is(types.str_type)).map(|s| s.to_string_lossy().into_owned()) else {
+    let Some(text) = key.downcast_ref::<PyStr>().filter(|_| key.class().is(types.str_type)).map(|s| s.to_string_lossy()) else {
         return Ok(Loaded::Python);
     };
     let (fast, sc) = schema_of(vm, cls)?;
     let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
     crate::py::policy::check_type(&sc.type_name, Access::Read)
         .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+    let mut keyed = None;
     if !text.is_empty() {
-        if let Some(e) = env.lookup(vm, &sc, &key)? {
+        let (found, k) = env.lookup(vm, &sc, &key)?;
+        if let Some(e) = found {
             return Ok(Loaded::Entity(e));
         }
+        keyed = Some(k);
     }
     if !fast {
-        return getitem_slow(vm, &env, cls, &sc, key, &text);
+        return getitem_slow(vm, &env, cls, &sc, key.clone(), &text);
     }
     // One store access for the id, the alias entry and the record it names.
     let t = sc.type_name.as_str();
-    let found = with_table(env.mem, env.bounds, Some(t), Access::Read, vm, |tb, st| Ok(tb.resolve(st, t, &text, sc.alias.is_some())))?;
-    let (id, record): (PyObjectRef, String) = match found {
-        Resolved::Missing => return Ok(Loaded::Missing),
-        Resolved::ById(record) => (key, record),
-        Resolved::ByAlias { id, record } => {
+    // (Read access to the type was checked above.)
+    let found = with_table(env.mem, env.bounds, None, Access::Read, vm, |tb, st| Ok(tb.resolve(st, t, &text, sc.alias.is_some())))?;
+    let (keyed, record): (Keyed, String) = match (found, keyed) {
+        (Resolved::Missing, _) => return Ok(Loaded::Missing),
+        (Resolved::ById(record), Some(keyed)) => (keyed, record),
+        (Resolved::ById(record), None) => {
+            let k = vm.ctx.new_tuple(vec![sc.type_i.to_owned().into(), key.clone()]).into();
+            (Keyed { id: key.clone(), key: k }, record)
+        }
+        (Resolved::ByAlias { id, record }, _) => {
             if id.is_empty() {
                 return Ok(Loaded::Missing);
             }
             let id: PyObjectRef = vm.ctx.new_str(id).into();
-            if let Some(e) = env.lookup(vm, &sc, &id)? {
+            let (found, keyed) = env.lookup(vm, &sc, &id)?;
+            if let Some(e) = found {
                 return Ok(Loaded::Entity(e));
             }
             match record {
-                Some(r) => (id, r),
+                Some(r) => (keyed, r),
                 None => return Ok(Loaded::Missing),
             }
         }
-        Resolved::Other(raw) => return getitem_alias_value(vm, &env, cls, true, &sc, &raw),
+        (Resolved::Other(raw), _) => return getitem_alias_value(vm, &env, cls, true, &sc, &raw),
     };
-    match hydrate(vm, cls, &sc, &id, &record)? {
+    match hydrate(vm, cls, &sc, &keyed.id, &record)? {
         Some(e) => {
-            register_loaded(vm, &env, cls, &e, &sc)?;
+            register_loaded(vm, &env, cls, &e, &sc, keyed)?;
             Ok(Loaded::Entity(e))
         }
         None => Ok(Loaded::Python),
@@ -1058,7 +1247,8 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
     for (_, i, id, text) in rows {
         let (cls, sc) = &classes[i];
         let id_obj: PyObjectRef = vm.ctx.new_str(id.as_str()).into();
-        if let Some(e) = env.lookup(vm, sc, &id_obj)? {
+        let (found, keyed) = env.lookup(vm, sc, &id_obj)?;
+        if let Some(e) = found {
             out.push(e);
             continue;
         }
@@ -1067,7 +1257,7 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
         }
         match hydrate(vm, cls, sc, &id_obj, &text)? {
             Some(e) => {
-                register_loaded(vm, &env, cls, &e, sc)?;
+                register_loaded(vm, &env, cls, &e, sc, keyed)?;
                 out.push(e);
             }
             None => return Ok(None),
@@ -1144,6 +1334,34 @@ pub fn getitem_entry(vm: &VirtualMachine, cls: PyObjectRef, key: PyObjectRef) ->
         Loaded::Missing => Ok(vm.ctx.none()),
         Loaded::Python => bound(vm)?.getitem.call((cls, key), vm),
     }
+}
+
+/// `_EntityType.__getitem__(cls, key)`: `Cls[key]` as Python evaluates it — the class's
+/// `__class_getitem__` — taking the native path when that is still `Entity`'s own.
+fn class_subscript(cls: PyObjectRef, key: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
+    let name = rustpython_vm::identifier!(vm, __class_getitem__);
+    let own = cls.downcast_ref::<PyType>().and_then(|t| t.get_attr(name));
+    let ours = own.as_ref().is_some_and(|o| BOUND.with(|b| b.borrow().as_ref().is_some_and(|b| o.is(&b.class_getitem))));
+    if ours {
+        return getitem_entry(vm, cls, key);
+    }
+    match cls.get_attr(name, vm).ok().filter(|f| !vm.is_none(f)) {
+        Some(f) => f.call((key,), vm),
+        None => {
+            let t = cls.downcast_ref::<PyType>().map(|t| t.slot_name().to_string()).unwrap_or_default();
+            Err(vm.new_type_error(format!("type '{t}' is not subscriptable")))
+        }
+    }
+}
+
+/// The method descriptor of [`class_subscript`], for the entity metaclass's `__getitem__`
+/// (made once per interpreter, when `kybra_simple_db` is imported).
+pub fn class_subscript_method(vm: &VirtualMachine) -> PyObjectRef {
+    use rustpython_vm::function::{ItemDoc, PyMethodDef, PyMethodFlags};
+    // A method definition is not `Sync`, so it cannot be a `static`; one small leak per
+    // interpreter instead.
+    let def: &'static PyMethodDef = Box::leak(Box::new(PyMethodDef::new_const("__getitem__", class_subscript, PyMethodFlags::METHOD, ItemDoc::NONE)));
+    def.build_method(&vm.ctx, vm.ctx.types.type_type).into()
 }
 
 /// `entity.delete()`'s fast path (no hook to consult): removes the record, the count and the

@@ -40,7 +40,6 @@ names! {
     register_entity_type = "register_entity_type",
     current_caller = "_current_caller",
     current_time_ms = "_current_time_ms",
-    name = "name",
     schema = "_codexvm_schema",
     new = "__new__",
 }

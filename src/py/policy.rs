@@ -170,17 +170,17 @@ pub enum NamespaceDenied {
 /// reaches its own namespace, namespaces granted to it and records outside any task namespace
 /// (writing the task model excepted); other code (controllers, the runner) reaches everything.
 pub fn check_type(type_name: &str, access: Access) -> Result<(), NamespaceDenied> {
-    let ns = crate::db::keys::namespace_of(type_name);
     CONTEXT.with(|c| {
         let c = c.borrow();
         let Some(task) = &c.task else { return Ok(()) };
+        let ns = crate::db::keys::namespace_of(type_name);
         let Some(ns) = ns.filter(|ns| ns.starts_with("task_")) else {
             if access == Access::Write && ns.is_none() && TASK_MODEL_TYPES.contains(&type_name) {
                 return Err(NamespaceDenied::TaskModel { task: task.clone(), type_name: type_name.to_owned() });
             }
             return Ok(());
         };
-        if c.namespace().as_deref() == Some(ns)
+        if ns.strip_prefix("task_") == Some(task.as_str())
             || c.grants.iter().any(|g| g.namespace == ns && (access == Access::Read || g.write))
         {
             return Ok(());

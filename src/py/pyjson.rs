@@ -344,6 +344,31 @@ fn without_repeats(entries: Vec<(JStr, PyObjectRef)>) -> Vec<(JStr, PyObjectRef)
     out
 }
 
+/// What [`loads_members`] does with the members of an object (see [`json::Members`]).
+pub trait PyMembers {
+    /// Whether the value under `key` is wanted (`None`: decline the object).
+    fn wants(&mut self, key: &str) -> Option<bool>;
+    /// Takes the wanted value (false: decline the object).
+    fn member(&mut self, value: PyObjectRef) -> bool;
+}
+
+struct Adapt<'m, M>(&'m mut M);
+
+impl<M: PyMembers> json::Members<PyBuilder<'_>> for Adapt<'_, M> {
+    fn wants(&mut self, key: &str) -> Option<bool> {
+        self.0.wants(key)
+    }
+    fn member(&mut self, value: PyObjectRef) -> bool {
+        self.0.member(value)
+    }
+}
+
+/// Reads a JSON object member by member (see [`json::decode_members`]), values built as
+/// `json.loads` builds them. `None` when the text needs [`loads_entries`] (or is invalid).
+pub fn loads_members(vm: &VirtualMachine, text: &str, m: &mut impl PyMembers) -> Option<()> {
+    json::decode_members(text, &mut PyBuilder { vm }, &mut Adapt(m))
+}
+
 /// The `(key, value)` pairs of a JSON object, in order and without repeated keys (values are
 /// built as `json.loads` builds them); `None` if the text holds another kind of value.
 pub fn loads_entries(vm: &VirtualMachine, text: &str) -> PyResult<Option<Vec<(JStr, PyObjectRef)>>> {

@@ -264,8 +264,17 @@ pub mod _db {
     /// Registers `entity._schema`, the `Database` class, `Entity._context` and the Python
     /// paths of property assignment, `load` and `Cls[key]`.
     #[pyfunction]
-    fn bind(schema_fn: PyObjectRef, database: PyObjectRef, context: PyObjectRef, property_set: PyObjectRef, load: PyObjectRef, getitem: PyObjectRef) {
-        ent::bind(ent::bound_from([schema_fn, database, context, property_set, load, getitem]));
+    #[allow(clippy::too_many_arguments)]
+    fn bind(
+        schema_fn: PyObjectRef,
+        database: PyObjectRef,
+        context: PyObjectRef,
+        property_set: PyObjectRef,
+        load: PyObjectRef,
+        getitem: PyObjectRef,
+        class_getitem: PyObjectRef,
+    ) {
+        ent::bind(ent::bound_from([schema_fn, database, context, property_set, load, getitem, class_getitem]));
     }
 
     #[derive(FromArgs)]
@@ -291,6 +300,14 @@ pub mod _db {
     #[pyfunction]
     fn entity_getitem(cls: PyObjectRef, key: PyObjectRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         ent::getitem_entry(vm, cls, key)
+    }
+
+    /// A `__getitem__` for the entity metaclass: `Cls[key]` without the generic subscript path
+    /// (which tries the mapping and sequence protocols, raising and discarding an error for
+    /// each, before it finds `__class_getitem__`).
+    #[pyfunction]
+    fn class_subscript_method(vm: &VirtualMachine) -> PyObjectRef {
+        ent::class_subscript_method(vm)
     }
 
     /// The base class of kybra_simple_db's `Property`: a data descriptor whose `__get__` and
