@@ -1,7 +1,8 @@
 //! Freezes Python sources into the binary: a chosen subset of RustPython's standard library
 //! (`stdlib-subset.txt`), our overrides of a few of its modules (`pyshim/`), and our own
-//! modules (`pylib/`). `py_freeze!` compiles them to bytecode at build time, so a syntax error
-//! in any of them fails the build.
+//! modules (`pylib/`), and — in native builds only — the test runner's modules (`pytesting/`:
+//! `pytest`, `unittest`, `codexvm_testing`). `py_freeze!` compiles them to bytecode at build
+//! time, so a syntax error in any of them fails the build.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ fn main() {
     println!("cargo:rerun-if-changed=stdlib-subset.txt");
     println!("cargo:rerun-if-changed=pyshim");
     println!("cargo:rerun-if-changed=pylib");
+    println!("cargo:rerun-if-changed=pytesting");
+    let native = std::env::var("CARGO_CFG_TARGET_ARCH").map_or(true, |a| a != "wasm32");
 
     let lib = Path::new(rustpython_pylib::LIB_PATH);
     let dest = out.join("pystdlib");
@@ -34,10 +37,13 @@ fn main() {
          /// Our overrides of standard modules (frozen after the stdlib, so they win).\n\
          pub static SHIMS: &::rustpython_vm::frozen::FrozenLib = {};\n\
          /// Our own Python modules (kybra, kybra_simple_db, ggg, ...).\n\
-         pub static PYLIB: &::rustpython_vm::frozen::FrozenLib = {};\n",
+         pub static PYLIB: &::rustpython_vm::frozen::FrozenLib = {};\n\
+         /// The test runner's modules (native builds; the canister has none).\n\
+         pub static TESTLIB: Option<&::rustpython_vm::frozen::FrozenLib> = {};\n",
         freeze(&dest),
         freeze(&manifest.join("pyshim")),
         freeze(&manifest.join("pylib")),
+        if native { format!("Some({})", freeze(&manifest.join("pytesting"))) } else { "None".to_owned() },
     );
     fs::write(out.join("frozen.rs"), code).unwrap();
 }

@@ -8,17 +8,20 @@ use support::{in_vm, repo};
 #[test]
 fn python_tests_pass_inside_the_interpreter() {
     let summary = in_vm(|| {
-        let args = TestArgs { paths: vec![repo("tests/python")], keyword: None, exit_first: false, verbose: false };
+        let args = TestArgs::new(vec![repo("tests/python").to_string_lossy().into_owned()]);
         run_suite(&args, &mut |_| {}).expect("run the suite")
     });
     let mut report = String::new();
-    for (path, tb) in &summary.collection_errors {
-        report.push_str(&format!("ERROR collecting {path}\n{tb}\n"));
+    for (path, why) in &summary.collection_errors {
+        report.push_str(&format!("ERROR collecting {path}\n{why}\n"));
     }
-    for r in summary.results.iter().filter(|r| r.outcome == "failed") {
-        report.push_str(&format!("FAILED {}\n{}\n{}\n", r.id, r.message, r.output));
+    for r in summary.results.iter().chain(&summary.subtests_failed).filter(|r| r.outcome == "failed" || r.outcome == "error") {
+        report.push_str(&format!("{} {} ({})\n{}\n{}\n", r.outcome.to_uppercase(), r.id, r.when, r.message, r.output));
+    }
+    if let Some(note) = &summary.stopped {
+        report.push_str(note);
     }
     eprintln!("{}", summary.line());
-    assert_eq!(summary.failed(), 0, "{report}");
-    assert!(summary.passed() > 0);
+    assert!(summary.ok(), "{}\n{report}", summary.line());
+    assert!(summary.passed() > 400, "{}", summary.line());
 }

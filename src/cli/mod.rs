@@ -30,7 +30,7 @@ pub struct Cli {
 enum Command {
     /// Run a codex file once: its store writes commit only if it finishes without an exception.
     Run(run::RunArgs),
-    /// Run Python test files (pytest / unittest style), each test on a fresh store.
+    /// Run a Python test suite (pytest / unittest style) by pytest's rules.
     Test(pytest::TestArgs),
     /// Benchmarks (tables for the README).
     Bench(bench::BenchArgs),

@@ -81,12 +81,15 @@ impl Runtime {
         defs.extend(native::module_defs(&builder.ctx));
         #[cfg(not(target_arch = "wasm32"))]
         let builder = builder.init_hook(crate::host::watchdog::install);
-        let interpreter = builder
+        let mut builder = builder
             .add_native_modules(&defs)
             .add_frozen_modules(frozen::STDLIB)
             .add_frozen_modules(frozen::SHIMS)
-            .add_frozen_modules(frozen::PYLIB)
-            .build();
+            .add_frozen_modules(frozen::PYLIB);
+        if let Some(testlib) = frozen::TESTLIB {
+            builder = builder.add_frozen_modules(testlib);
+        }
+        let interpreter = builder.build();
         let rt = Runtime { interpreter };
         rt.enter(|vm| -> PyResult<()> {
             vm.recursion_limit.set(MAX_RECURSION_LIMIT);

@@ -7,6 +7,8 @@ pub mod stable;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testcanister;
 pub mod testhost;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testsession;
 
 use rustpython_vm::builtins::PyModuleDef;
 use rustpython_vm::Context;
@@ -23,5 +25,7 @@ pub fn module_defs(ctx: &Context) -> Vec<&'static PyModuleDef> {
     ];
     #[cfg(not(target_arch = "wasm32"))]
     defs.push(testcanister::_testcanister::module_def(ctx));
+    #[cfg(not(target_arch = "wasm32"))]
+    defs.push(testsession::_testsession::module_def(ctx));
     defs
 }

@@ -7,10 +7,122 @@ import pytest
 
 
 @pytest.fixture
+def fresh_store():
+    """An empty store and a fresh native host (clock, scripted calls, timers) for this test, and
+    a database view as an execution starts with (the default store, an empty identity map).
+    Without it, tests share the session's store as they would share one process under pytest."""
+    import _codexvm
+    import _testsession
+
+    _testsession.fresh_store()
+    _codexvm.begin_execution()
+
+
+@pytest.fixture
 def db():
-    """A fresh database on the test's own empty store."""
+    """The database (`Database.get_instance()`)."""
     from kybra_simple_db import Database
     return Database.get_instance()
+
+
+_NOTSET = object()
+
+
+class MonkeyPatch:
+    """pytest's `monkeypatch`: `setattr`, `delattr`, `setitem`, `delitem`, `setenv`, `delenv`,
+    `syspath_prepend`; everything is undone when the test ends (`undo()`)."""
+
+    def __init__(self):
+        self._undo = []
+
+    @staticmethod
+    def _resolve(target):
+        import importlib
+
+        module_name, _, attr = target.rpartition(".")
+        if not module_name:
+            raise ValueError(f"must be absolute import path string, not {target!r}")
+        parts = module_name.split(".")
+        obj = importlib.import_module(parts[0])
+        for i, part in enumerate(parts[1:], 1):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                obj = importlib.import_module(".".join(parts[: i + 1]))
+        return obj, attr
+
+    def setattr(self, target, name, value=_NOTSET, raising=True):
+        if value is _NOTSET:
+            if not isinstance(target, str):
+                raise TypeError("use setattr(target, name, value) or setattr(target, value) with target being a dotted import string")
+            value = name
+            target, name = self._resolve(target)
+        old = getattr(target, name, _NOTSET)
+        if raising and old is _NOTSET:
+            raise AttributeError(f"{target!r} has no attribute {name!r}")
+        if isinstance(target, type):
+            old = target.__dict__.get(name, _NOTSET)
+        self._undo.append(lambda: setattr(target, name, old) if old is not _NOTSET else delattr(target, name))
+        setattr(target, name, value)
+
+    def delattr(self, target, name=_NOTSET, raising=True):
+        if name is _NOTSET:
+            target, name = self._resolve(target)
+        if not hasattr(target, name):
+            if raising:
+                raise AttributeError(name)
+            return
+        old = getattr(target, name)
+        if isinstance(target, type):
+            old = target.__dict__.get(name, old)
+        self._undo.append(lambda: setattr(target, name, old))
+        delattr(target, name)
+
+    def setitem(self, dic, name, value):
+        old = dic.get(name, _NOTSET) if hasattr(dic, "get") else _NOTSET
+        self._undo.append(lambda: dic.__setitem__(name, old) if old is not _NOTSET else dic.pop(name, None))
+        dic[name] = value
+
+    def delitem(self, dic, name, raising=True):
+        if name not in dic:
+            if raising:
+                raise KeyError(name)
+            return
+        old = dic[name]
+        self._undo.append(lambda: dic.__setitem__(name, old))
+        del dic[name]
+
+    def setenv(self, name, value, prepend=None):
+        import os
+
+        value = str(value)
+        if prepend and name in os.environ:
+            value = value + prepend + os.environ[name]
+        self.setitem(os.environ, name, value)
+
+    def delenv(self, name, raising=True):
+        import os
+
+        self.delitem(os.environ, name, raising)
+
+    def syspath_prepend(self, path):
+        old = list(sys.path)
+        self._undo.append(lambda: sys.path.__setitem__(slice(None), old))
+        sys.path.insert(0, str(path))
+
+    def undo(self):
+        while self._undo:
+            self._undo.pop()()
+
+
+@pytest.fixture
+def monkeypatch():
+    """Patches attributes, items and environment variables for one test."""
+    mp = MonkeyPatch()
+    try:
+        yield mp
+    finally:
+        mp.undo()
 
 
 class _CapSys:
@@ -297,4 +409,3 @@ def canister():
         _testcanister.uninstall()
 
 
-FIXTURES = {name: fn._codexvm_fixture for name, fn in list(globals().items()) if hasattr(fn, "_codexvm_fixture")}

@@ -1,5 +1,7 @@
 """A compact `unittest` for tests run by `codexvm test`: `TestCase` with the usual assertion
-methods, `setUp`/`tearDown`, `skip`/`skipIf`/`expectedFailure`, `SkipTest`."""
+methods, `setUp`/`tearDown`, `setUpClass`/`tearDownClass`, `addCleanup`, `subTest`,
+`skip`/`skipIf`/`expectedFailure`, `SkipTest`. The runner (codexvm_testing) calls them in the
+order pytest does for unittest classes."""
 
 import re as _re
 
@@ -10,7 +12,8 @@ class SkipTest(Exception):
 
 def skip(reason):
     def wrap(f):
-        f.__unittest_skip__ = reason
+        f.__unittest_skip__ = True
+        f.__unittest_skip_why__ = reason
         return f
     return wrap
 
@@ -47,6 +50,30 @@ class _AssertRaises:
         return True
 
 
+class _SubTest:
+    """`with self.subTest(...)`: a failure inside is recorded and the test goes on."""
+
+    def __init__(self, case, msg, params):
+        self.case, self.msg, self.params = case, msg, params
+
+    def description(self):
+        parts = [] if self.msg is None else [f"[{self.msg}]"]
+        if self.params:
+            parts.append("(" + ", ".join(f"{k}={v!r}" for k, v in self.params.items()) + ")")
+        return " ".join(parts) or "(<subtest>)"
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, SkipTest):
+            return False
+        if exc_type is not None and not issubclass(exc_type, Exception):
+            return False
+        self.case._subtest_results.append((self.description(), None if exc_type is None else (exc_type, exc, tb)))
+        return True
+
+
 class TestCase:
     """Base class of unittest-style tests."""
 
@@ -55,6 +82,29 @@ class TestCase:
 
     def __init__(self, methodName="runTest"):
         self._testMethodName = methodName
+        self._cleanups = []
+        self._subtest_results = []  # (description, None | (exc_type, exc, tb)), filled by subTest
+
+    def addCleanup(self, function, /, *args, **kwargs):
+        self._cleanups.append((function, args, kwargs))
+
+    def doCleanups(self):
+        """Runs the cleanups, last added first; re-raises the first error after running all."""
+        error = None
+        while self._cleanups:
+            function, args, kwargs = self._cleanups.pop()
+            try:
+                function(*args, **kwargs)
+            except Exception as e:
+                error = error or e
+        if error is not None:
+            raise error
+
+    def subTest(self, msg=None, **params):
+        return _SubTest(self, msg, params)
+
+    def id(self):
+        return f"{type(self).__module__}.{type(self).__qualname__}.{self._testMethodName}"
 
     def setUp(self):
         pass

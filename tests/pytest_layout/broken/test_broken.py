@@ -1,0 +1,1 @@
+raise RuntimeError("this file is in collect_ignore and must never be imported")

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def package_fixture():
+    return __name__
