@@ -326,23 +326,23 @@ class ModuleCollector:
             self.session.warn(f"cannot collect test class {cls.__name__!r} because it has a __new__ constructor "
                               f"(from: {self.nodeid})", nodeid)
             return []
-        fm = self.session.fixtures
-        location = Location("class", self.path, cls)
-        for fdef in xunit.class_fixtures(cls, location):
-            fm.add(fdef)
-        fm.parse(cls, location, is_class=True)
+        self._register_class_fixtures(cls, xunit.class_fixtures)
         dicts = [cls.__dict__] + [b.__dict__ for b in cls.__mro__]
         return self._collect_namespace(cls, dicts, cls, nodeid, 1)
+
+    def _register_class_fixtures(self, cls, xunit_fixtures):
+        """The class's xunit set-ups (registered first, as pytest does) and its own fixtures."""
+        fm = self.session.fixtures
+        location = Location("class", self.path, cls)
+        for fdef in xunit_fixtures(cls, location):
+            fm.add(fdef)
+        fm.parse(cls, location, is_class=True)
 
     def _collect_unittest(self, name, cls, prefix):
         nodeid = f"{prefix}::{name}"
         if not getattr(cls, "__test__", True):
             return []
-        fm = self.session.fixtures
-        location = Location("class", self.path, cls)
-        for fdef in xunit.unittest_fixtures(cls, location):
-            fm.add(fdef)
-        fm.parse(cls, location, is_class=True)
+        self._register_class_fixtures(cls, xunit.unittest_fixtures)
         names = sorted(n for n in dir(cls) if n.startswith("test") and callable(getattr(cls, n, None)))
         if len(self.select) > 1:
             names = [n for n in names if n == self.select[1]]

@@ -76,19 +76,22 @@ def module_fixtures(module, location):
 
 def class_fixtures(cls, location):
     """The class's setup_class/teardown_class and setup_method/teardown_method fixtures."""
-    out = []
+    return _class_fixtures(cls, location) + _method_fixtures(cls, location)
+
+
+def _class_fixtures(cls, location):
     setup_c = _first_plain(cls, ("setup_class",))
     teardown_c = _first_plain(cls, ("teardown_class",))
-    if setup_c is not None or teardown_c is not None:
-        def body(request):
-            if setup_c is not None:
-                call_optional(_unbound(setup_c), cls)
-            yield
-            if teardown_c is not None:
-                call_optional(_unbound(teardown_c), cls)
-        out.append(_fixture(f"_xunit_setup_class_fixture_{cls.__qualname__}", "class", body, location))
-    out.extend(_method_fixtures(cls, location))
-    return out
+    if setup_c is None and teardown_c is None:
+        return []
+
+    def body(request):
+        if setup_c is not None:
+            call_optional(_unbound(setup_c), cls)
+        yield
+        if teardown_c is not None:
+            call_optional(_unbound(teardown_c), cls)
+    return [_fixture(f"_xunit_setup_class_fixture_{cls.__qualname__}", "class", body, location)]
 
 
 def _method_fixtures(cls, location):
@@ -124,15 +127,4 @@ def unittest_fixtures(cls, location):
         if teardown is not None:
             teardown()
     out.append(_fixture(f"_unittest_setUpClass_fixture_{cls.__qualname__}", "class", body, location))
-    out.extend(_method_fixtures(cls, location))
-    setup_c = _first_plain(cls, ("setup_class",))
-    teardown_c = _first_plain(cls, ("teardown_class",))
-    if setup_c is not None or teardown_c is not None:
-        def body2(request):
-            if setup_c is not None:
-                call_optional(_unbound(setup_c), cls)
-            yield
-            if teardown_c is not None:
-                call_optional(_unbound(teardown_c), cls)
-        out.append(_fixture(f"_xunit_setup_class_fixture_{cls.__qualname__}", "class", body2, location))
-    return out
+    return out + _method_fixtures(cls, location) + _class_fixtures(cls, location)

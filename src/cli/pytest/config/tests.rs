@@ -87,6 +87,7 @@ fn bad_configuration_is_refused_with_pytest_s_message() {
     let d = tree(&[("proj/pytest.ini", "[pytest]\nx = 1\nx = 2\n"), ("proj/t/test_a.py", "")]);
     let e = determine(&d.path().join("proj"), &["t".into()], None, None).unwrap_err();
     assert!(e.to_string().ends_with("pytest.ini:3: duplicate name 'x'"), "{e}");
+    let d = tree(&[("proj/pytest.ini", "[pytest]\n"), ("proj/t/test_a.py", "")]);
     let e = determine(&d.path().join("proj"), &["missing".into()], None, None).unwrap_err();
     assert!(e.to_string().starts_with("file or directory not found: "), "{e}");
 }
