@@ -253,14 +253,17 @@ class Database:
         return cls._instance
 
     def __init__(self, audit_enabled=False, db_storage=None, db_audit=None):
-        self._db_storage = db_storage if db_storage is not None else MemoryStorage()
+        # As in 0.5.0, a given storage is taken only if it is truthy: one that defines
+        # `__len__` and is empty is replaced by a new MemoryStorage. The audit counters are
+        # (re)set whenever the audit store is truthy, i.e. every time auditing is on.
+        self._db_storage = db_storage if db_storage else MemoryStorage()
         table = native_table(self._db_storage)
         self._b = _NativeBackend(table) if table else _StorageBackend(self._db_storage)
         self._audit_enabled = audit_enabled
         self._db_audit = None
         if self._audit_enabled:
-            self._db_audit = db_audit if db_audit is not None else MemoryStorage()
-        if self._db_audit is not None:
+            self._db_audit = db_audit if db_audit else MemoryStorage()
+        if self._db_audit:
             self._db_audit.insert("_min_id", "0")
             self._db_audit.insert("_max_id", "0")
         self._entity_types = {}
@@ -324,7 +327,8 @@ class Database:
             self._db_audit.insert("_max_id", str(int(id) + 1))
 
     def _auditing(self):
-        return self._db_audit is not None and self._audit_enabled
+        """True if `_audit` records (the same test as 0.5.0's `_audit`)."""
+        return bool(self._db_audit and self._audit_enabled)
 
     # -- the 0.5.0 storage API ----------------------------------------------------------------
     def save(self, type_name, id, data):

@@ -5,7 +5,8 @@ hooks, schema versions, identity map, the same exceptions and messages), with th
 
 - constructing an entity is all-or-nothing: if it fails, no id, count, record or relation link
   is left behind;
-- loading does not write (except to persist a schema migration), keeps the entity's relations
+- loading does not write (except to persist a schema migration, and the other side of a
+  relation the migration links), keeps the entity's relations
   (resolved lazily from the stored ids) and keeps its stored times and owner;
 - `instances()` reads only the key ranges of the class and its subclasses;
 - stored relations resolve to classes that are defined, even if no instance registered them.
@@ -146,6 +147,64 @@ class _EntityType(type):
 
     #: `Cls[key]` calls the class's `__class_getitem__` (natively while that is `Entity`'s).
     __getitem__ = _db.class_subscript_method()
+
+
+def _migrated_relation_id(cls, prop, value):
+    """The `_id` 0.5.0 would store for `value`, one reference set on relation `prop` by a
+    migration: an entity gives its `_id`; a str or int is looked up, for each target type in
+    turn, as an id and then as an alias value (as `Cls[value]` does). Nothing is loaded (a
+    migrating load must not recurse into other migrating loads). A value that finds nothing is
+    kept as it is: like any dangling reference, it is dropped when the relation is resolved
+    (0.5.0 raised ValueError)."""
+    if isinstance(value, Entity):
+        return value._id
+    if not isinstance(value, (str, int)):
+        return value
+    key = str(value)
+    b = cls.db()._b
+    types = prop.entity_types
+    for type_name in [types] if isinstance(types, str) else list(types or []):
+        klass = cls._class_for(type_name)
+        if klass is None:
+            continue
+        full = klass.get_full_type_name()
+        if b.exists(full, key):
+            return key
+        if getattr(klass, "__alias__", None):
+            found = b.alias_get(klass._alias_key(), key)
+            if found and b.exists(full, str(found)):
+                return found
+    return value
+
+
+def _migrated_relation_ids(cls, data):
+    """Rewrites the relation values of migrated `data` as the ids 0.5.0 persists.
+
+    0.5.0 builds a migrated entity by assigning every field through its descriptor, so a
+    migration that sets a relation field (typically when renaming one) may give an entity, an
+    id of any type or an alias value, and what is persisted is the resolved `_id` (a to-many
+    relation as a list without duplicates; a single entity, id or alias on a ManyToMany as a
+    one-element list). Values of other shapes are left alone."""
+    from .properties import ManyToMany, OneToMany, Relation
+
+    for key, value in list(data.items()):
+        if key.startswith("_") or value is None:
+            continue
+        prop = getattr(cls, key, None)
+        if not isinstance(prop, Relation):
+            continue
+        to_many = isinstance(prop, (OneToMany, ManyToMany))
+        if to_many and isinstance(prop, ManyToMany) and isinstance(value, (Entity, str, int)):
+            value = [value]
+        if to_many and isinstance(value, (list, tuple)):
+            ids = []
+            for v in value:
+                i = _migrated_relation_id(cls, prop, v)
+                if i not in ids:
+                    ids.append(i)
+            data[key] = ids
+        elif not to_many and not isinstance(value, (list, tuple)):
+            data[key] = _migrated_relation_id(cls, prop, value)
 
 
 class _StoredRefs:
@@ -344,6 +403,7 @@ class Entity(metaclass=_EntityType):
         if migrated:
             data = cls.migrate(data, stored_version, cls.__version__)
             data["__version__"] = cls.__version__
+            _migrated_relation_ids(cls, data)
         data.pop("_loaded", None)
         data["_id"] = data.get("_id") if data.get("_id") is not None else entity_id
         _hydrate_next[0] = cls
@@ -352,9 +412,48 @@ class Entity(metaclass=_EntityType):
         finally:
             _hydrate_next[0] = None
         if migrated:
-            # Persist the migrated record (as 0.5.0 does), without counting as an update.
-            entity._persist(entity.serialize())
+            entity._persist_migration(data)
         return entity
+
+    def _persist_migration(self, data):
+        """Persists a migrated record (as 0.5.0's load does), without counting as an update.
+
+        A relation the migration set to entities that do not link back (a field turned into a
+        relation, say; a renamed relation already links back) is also linked on their side and
+        they are saved, as 0.5.0's assignment through the descriptor does. All or nothing."""
+        from .properties import Relation
+
+        cls = self.__class__
+        db = self.db()
+        b = db._b
+        sp = b.savepoint()
+        try:
+            for key, value in data.items():
+                if key.startswith("_") or value is None:
+                    continue
+                prop = getattr(cls, key, None)
+                if not isinstance(prop, Relation) or key not in self._relations:
+                    continue
+                targets = list(self._relation_list(key))
+                if all(self._links_back(t, prop.reverse_name) for t in targets):
+                    continue
+                self._relations[key] = []
+                self._hydrating = True  # this entity's own saves wait for the one below
+                try:
+                    if prop.many:
+                        prop.__set__(self, targets)
+                    elif targets:
+                        prop.__set__(self, targets[0])
+                finally:
+                    self._hydrating = False
+            self._persist(self.serialize())
+        except BaseException:
+            b.rollback_to(sp)
+            if db.get_entity(self._type, self._id) is self:
+                db.unregister_entity(self._type, self._id)
+            cls._context.discard(self)
+            raise
+        b.release(sp)
 
     @classmethod
     def find(cls, d):
