@@ -37,7 +37,7 @@ pub const MAX_RECURSION_LIMIT: usize = 1000;
 /// collecting every 2,000 allocations mostly re-scans live objects: about 8,000 instructions per
 /// entity loaded in the canister. At 10,000 a message of a thousand entity operations does not
 /// collect, while the cyclic garbage that executions leave behind is still collected every few
-/// hundred executions (`tests/canister_heap.rs`).
+/// hundred executions (`tests/it/canister/heap.rs`).
 pub const GC_YOUNG_THRESHOLD: u32 = 10_000;
 
 /// How to build the interpreter.

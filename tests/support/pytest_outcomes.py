@@ -1,5 +1,5 @@
 """A pytest plugin (`-p pytest_outcomes`) that writes every outcome of a run to the JSON file
-named by $PYTEST_OUTCOMES, in the shape `codexvm test` reports them, for tests/pytest_layout.rs."""
+named by $PYTEST_OUTCOMES, in the shape `codexvm test` reports them, for tests/it/native/pytest_layout.rs."""
 
 import json
 import os

@@ -1,5 +1,5 @@
 """A minimal stand-in for the Kybra runtime, for running codexes under CPython with the real
-kybra_simple_db 0.5.0 (tests/examples_original.rs): `ic` on the driver's clock, `Principal`,
+kybra_simple_db 0.5.0 (tests/it/native/examples_original.rs): `ic` on the driver's clock, `Principal`,
 `CallResult`, `match` and the Candid type names the examples use."""
 
 import json

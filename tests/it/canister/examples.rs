@@ -2,14 +2,10 @@
 //! host), their timers firing as the clock advances; what they wrote is checked through the
 //! canister's own endpoints.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
-use canister_support::{advance, create, installed, result_of, run, state, StepSpec, TaskSpec, TaskState};
+use crate::support::canister::{advance, create, installed, result_of, run, state, StepSpec, TaskSpec, TaskState};
 use codexvm_host::Canister;
 use serde_json::Value;
-use support::repo;
+use crate::support::repo;
 
 fn example(file: &str) -> String {
     std::fs::read_to_string(repo(&format!("codex_examples/{file}"))).expect("read example")

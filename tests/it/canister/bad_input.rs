@@ -3,15 +3,11 @@
 //! source that does not compile; and a bounded fuzz over all endpoints. Every one gets a clear
 //! rejection or error reply, and the canister's data and service are unchanged.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
 use candid::{Nat, Principal};
-use canister_support::{b64, installed, result_of, run};
+use crate::support::canister::{b64, installed, result_of, run};
 use codexvm_host::Canister;
 use serde_json::Value;
-use support::repo;
+use crate::support::repo;
 
 /// `(method, is_query)` for every endpoint of `codexvm.did`.
 fn endpoints() -> Vec<(String, bool)> {

@@ -2,14 +2,10 @@
 //! in the wasmtime test host: replica limits, guarded execution, atomic executions,
 //! the standard library, upgrades, and the Candid interface.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
 use candid::Principal;
-use canister_support::{installed, module, run, wasm_path};
+use crate::support::canister::{installed, module, run, wasm_path};
 use codexvm_host::{Canister, RejectCode};
-use support::repo;
+use crate::support::repo;
 
 #[test]
 fn module_passes_the_replicas_limits() {
@@ -107,9 +103,9 @@ fn stdlib_behaves_as_in_cpython_in_the_canister() {
 #[test]
 fn the_registered_native_modules_import_and_the_rest_are_missing_in_the_canister() {
     let mut c = installed();
-    let r = run(&mut c, &support::native_modules_check());
+    let r = run(&mut c, &crate::support::native_modules_check());
     assert!(r.success, "{}", r.error.unwrap_or_default());
-    assert_eq!(r.result.as_deref(), Some(support::NATIVE_MODULES_MISSING));
+    assert_eq!(r.result.as_deref(), Some(crate::support::NATIVE_MODULES_MISSING));
 }
 
 #[test]

@@ -3,13 +3,9 @@
 //! during `post_upgrade`. After each, the stored data equals the last committed state and the
 //! task resumes correctly.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
 use std::time::Duration;
 
-use canister_support::{installed, module, result_of, StepSpec, TaskSpec, TaskState};
+use crate::support::canister::{installed, module, result_of, StepSpec, TaskSpec, TaskState};
 use codexvm_host::{Canister, Limits};
 
 /// The scheduler's self-call that runs one claimed step (`src/canister/scheduler.rs`).

@@ -4,15 +4,13 @@
 //! results and the final stores must be equal, except for the differences listed in
 //! [`EXPECTED`], each of which comes from one of our fixes (README, "Differences").
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use codexvm::host::{self, Clock, NativeHost, Reply};
 use codexvm::store::{self, ENTITY_MAP};
 use serde_json::{json, Value};
-use support::{fresh_store, in_vm, repo, run};
+use crate::support::{fresh_store, in_vm, repo, run};
 
 const T0: i64 = 1_800_000_000;
 const RAW_RAND: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -264,4 +262,4 @@ fn every_example_matches_the_original_but_for_the_listed_fixes() {
 
 // Not compared: `tax_collection_adaptive_codex.py` (it uses codexvm's batching helper, which the
 // original lacks) and `counter_codex.py` (Kybra's StableBTreeMap, which the stand-in does not
-// emulate; `tests/canister.rs` runs it in the canister).
+// emulate; `tests/it/canister/module.rs` runs it in the canister).

@@ -1,9 +1,9 @@
 //! Runs the Python test suite under `tests/python/` inside the interpreter (`codexvm test`).
 
-mod support;
+use std::io::Write;
 
 use codexvm::cli::pytest::{run_suite, TestArgs};
-use support::{in_vm, repo};
+use crate::support::{in_vm, repo};
 
 #[test]
 fn python_tests_pass_inside_the_interpreter() {
@@ -21,7 +21,8 @@ fn python_tests_pass_inside_the_interpreter() {
     if let Some(note) = &summary.stopped {
         report.push_str(note);
     }
-    eprintln!("{}", summary.line());
+    // To the terminal, past the harness's capture: scripts/test counts the Python tests from it.
+    let _ = writeln!(std::io::stderr(), "python suite: {}", summary.line());
     assert!(summary.ok(), "{}\n{report}", summary.line());
     assert!(summary.passed() > 400, "{}", summary.line());
 }

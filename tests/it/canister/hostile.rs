@@ -1,11 +1,7 @@
 //! Hostile codexes in the built canister (test host): runaway recursion and memory bombs are
 //! stopped with a clear error, keep nothing, and leave the canister working.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
-use canister_support::{installed, result_of, run, StepSpec, TaskSpec, TaskState};
+use crate::support::canister::{installed, result_of, run, StepSpec, TaskSpec, TaskState};
 use codexvm_host::RejectCode;
 
 #[test]

@@ -1,8 +1,6 @@
 //! Running codexes natively: results, output, errors, and all-or-nothing store writes.
 
-mod support;
-
-use support::{fresh_store, in_vm, result_of, run};
+use crate::support::{fresh_store, in_vm, result_of, run};
 
 #[test]
 fn result_is_json_of_top_level_result() {

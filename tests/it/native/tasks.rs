@@ -1,12 +1,10 @@
 //! The scheduler and executor, natively on a manual clock: schedules, step chains, failures,
 //! retries, traps, budgets, async codexes, isolation, and the tax-collection scenario.
 
-mod support;
-
 use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
 use serde_json::{json, Value};
-use support::task_clock::{create, set_time, setup, state, tick_at, T0};
-use support::{in_vm, repo, result_of, run};
+use crate::support::task_clock::{create, set_time, setup, state, tick_at, T0};
+use crate::support::{in_vm, repo, result_of, run};
 
 fn step(code: &str) -> Value {
     json!({"code": code})

@@ -2,13 +2,11 @@
 //! under CPython with the real package and as a codex in codexvm; the resulting stores must hold
 //! the same keys with byte-identical values, and the printed output must match.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use codexvm::store::{self, ENTITY_MAP};
-use support::{fresh_store, in_vm, repo, run};
+use crate::support::{fresh_store, in_vm, repo, run};
 
 /// The CPython of `scripts/setup-python` (with kybra-simple-db 0.5.0 from PyPI).
 fn cpython() -> PathBuf {

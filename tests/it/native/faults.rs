@@ -1,8 +1,6 @@
 //! `codexvm bench faults` in CI: hostile codexes stopped, killed runs survived, random db
 //! operation sequences matching the model, and no entity lost or duplicated.
 
-mod support;
-
 use std::process::Command;
 
 #[test]
@@ -35,7 +33,7 @@ fn the_faults_report_shows_everything_stopped_or_survived_and_nothing_lost() {
 #[test]
 fn a_refused_rename_leaves_the_old_name_and_the_model_check_holds() {
     use codexvm::cli::faults::fuzz::{check_case, FuzzReport, Op};
-    support::in_vm(|| {
+    crate::support::in_vm(|| {
         let mut r = FuzzReport::default();
         let ops = [
             Op::Create { name: 0, score: 1 },

@@ -1,19 +1,14 @@
 //! The canister scenarios of `support/scenarios.rs` on the test host, and on a real PocketIC
 //! server when `POCKET_IC_BIN` names one (otherwise one line says they were skipped).
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-#[path = "support/ic.rs"]
-mod ic;
-#[path = "support/pocketic.rs"]
-mod pocketic;
-#[path = "support/scenarios.rs"]
-mod scenarios;
+use crate::support::ic;
+#[cfg(feature = "pocketic")]
+use crate::support::pocketic;
+use crate::support::scenarios;
 
 use std::io::Write;
 
-use canister_support::{module, wasm_path};
+use crate::support::canister::module;
 use ic::TestHost;
 
 fn on_test_host(f: fn(&mut dyn ic::Ic)) {
@@ -48,10 +43,24 @@ fn pocketic_runs_the_same_scenarios_when_available() {
         let _ = writeln!(out, "SKIPPED: PocketIC scenarios ({} of them): POCKET_IC_BIN is not set (nothing is downloaded)", scenarios::ALL.len());
         return;
     };
-    let wasm = std::fs::read(wasm_path()).expect("built module (scripts/build-canister)");
+    on_pocket_ic(server.into(), &mut out);
+}
+
+#[cfg(feature = "pocketic")]
+fn on_pocket_ic(server: std::path::PathBuf, out: &mut impl Write) {
+    let wasm = std::fs::read(crate::support::canister::wasm_path()).expect("built module (scripts/build-canister)");
     for (name, scenario) in scenarios::ALL {
-        let mut canister = pocketic::OnPocketIc::install(server.clone().into(), wasm.clone());
+        let mut canister = pocketic::OnPocketIc::install(server.clone(), wasm.clone());
         scenario(&mut canister);
         let _ = writeln!(out, "PocketIC: {name}: ok");
     }
+}
+
+#[cfg(not(feature = "pocketic"))]
+fn on_pocket_ic(server: std::path::PathBuf, _: &mut impl Write) {
+    panic!(
+        "POCKET_IC_BIN is set ({}), but the tests were built without the `pocketic` feature: \
+         run scripts/test, which turns it on, or cargo test --features pocketic",
+        server.display()
+    );
 }

@@ -1,9 +1,7 @@
 //! What each entity operation writes to the store: exactly the keys 0.5.0's layout changes,
 //! and no rewrite of an alias entry that already holds the entity's id.
 
-mod support;
-
-use support::{fresh_store, in_vm, run};
+use crate::support::{fresh_store, in_vm, run};
 
 const USER: &str = "from kybra_simple_db import Entity, String, Integer\n\
 class User(Entity):\n    __alias__ = 'name'\n    name = String()\n    age = Integer()\n";

@@ -1,11 +1,7 @@
 //! The interpreter's heap lives as long as the canister instance: many executions of a codex
 //! that leaves reference cycles behind must not grow the canister's memory.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
-use canister_support::{installed, run};
+use crate::support::canister::{installed, run};
 
 /// A codex whose garbage is only reclaimable by the cycle collector: objects that point at each
 /// other, a self-containing list and dict, a function that refers to itself, a class (classes are
@@ -35,6 +31,16 @@ except ValueError as exc:
 result = len(a.payload) + len(b.peer.payload)
 "#;
 
+/// Executions of the long run: `CODEXVM_HEAP_EXECUTIONS`, else 2,000 (a leak of the cyclic
+/// garbage above, about 10 KB each, would then add about 20 MB, ten times the allowance below;
+/// set 10000 or more to look for slower leaks).
+fn executions() -> usize {
+    match std::env::var("CODEXVM_HEAP_EXECUTIONS") {
+        Ok(v) => v.parse().unwrap_or_else(|_| panic!("CODEXVM_HEAP_EXECUTIONS={v:?} is not a number")),
+        Err(_) => 2_000,
+    }
+}
+
 /// Runs `n` executions of `source` and returns the heap size (bytes) after each `every` of them.
 fn heap_over(c: &mut codexvm_host::Canister, source: &str, n: usize, every: usize) -> Vec<usize> {
     let mut sizes = Vec::new();
@@ -49,22 +55,17 @@ fn heap_over(c: &mut codexvm_host::Canister, source: &str, n: usize, every: usiz
 }
 
 #[test]
-fn ten_thousand_executions_leaving_cycles_keep_the_heap_bounded() {
+fn many_executions_leaving_cycles_keep_the_heap_bounded() {
     let mut c = installed();
     let before = c.heap_bytes();
     // The first executions grow the heap to its working size (allocator pools, interned names).
     let warm = heap_over(&mut c, CYCLES, 500, 500)[0];
-    let sizes = heap_over(&mut c, CYCLES, 10_000, 1_000);
+    let n = executions();
+    let sizes = heap_over(&mut c, CYCLES, n, n.div_ceil(10));
     let last = *sizes.last().unwrap();
-    eprintln!(
-        "heap: after init {} B, after 500 executions {} B, then every 1,000: {:?}",
-        before, warm, sizes
-    );
-    // Each execution leaves ~10 KB of cyclic garbage: 10,000 of them uncollected would add ~100 MB.
-    assert!(
-        last <= warm + (2 << 20),
-        "heap grew from {warm} to {last} bytes over 10,000 executions: cyclic garbage is not reclaimed"
-    );
+    eprintln!("heap: after init {before} B, after 500 executions {warm} B, then every {}: {sizes:?}", n.div_ceil(10));
+    // Each execution leaves ~10 KB of cyclic garbage: uncollected, n executions would add n × 10 KB.
+    assert!(last <= warm + (2 << 20), "heap grew from {warm} to {last} bytes over {n} executions: cyclic garbage is not reclaimed");
 }
 
 #[test]
@@ -73,7 +74,8 @@ fn a_codex_that_disables_the_collector_does_not_leak_into_later_executions() {
     let r = run(&mut c, "import gc\ngc.disable()\nresult = gc.isenabled()");
     // Either `gc` is not importable by codexes, or switching it off lasts only for that execution.
     let warm = heap_over(&mut c, CYCLES, 500, 500)[0];
-    let last = *heap_over(&mut c, CYCLES, 2_000, 2_000).last().unwrap();
+    let n = executions() / 2;
+    let last = *heap_over(&mut c, CYCLES, n, n).last().unwrap();
     eprintln!("gc.disable() execution: success={} result={:?} error={:?}; heap {warm} -> {last}", r.success, r.result, r.error);
     assert!(last <= warm + (2 << 20), "heap grew from {warm} to {last} bytes after a codex disabled the collector");
 }

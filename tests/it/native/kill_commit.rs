@@ -1,14 +1,12 @@
 //! A runner process killed at any moment leaves the state file at the last committed state:
 //! each commit is all-or-nothing after reopening.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use codexvm::store::{FileMemory, Store};
-use support::repo;
+use crate::support::repo;
 
 /// Each run bumps a generation and rewrites 600 items of 1 KiB with it, in one commit.
 const WRITER: &str = r#"

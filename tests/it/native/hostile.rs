@@ -1,9 +1,7 @@
 //! Hostile or careless codexes: what one execution does to the interpreter must not reach the
 //! next one, and whatever it tries, it is stopped with a clear error and leaves nothing behind.
 
-mod support;
-
-use support::{fresh_store, in_vm, result_of};
+use crate::support::{fresh_store, in_vm, result_of};
 
 #[test]
 fn collector_settings_do_not_outlive_an_execution() {
@@ -23,7 +21,7 @@ mod tasks_from_codexes {
     use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
     use serde_json::json;
 
-    use super::support::{fresh_store, in_vm, result_of};
+    use crate::support::{fresh_store, in_vm, result_of};
 
     const T0: i64 = 1_800_000_000;
 
@@ -98,15 +96,15 @@ fn patched_modules_are_pristine_again_for_the_next_execution() {
     in_vm(|| {
         fresh_store();
         for (patch, check, want) in PATCHES {
-            let p = support::run(patch);
+            let p = crate::support::run(patch);
             assert!(p.outcome.ok(), "the patch itself failed: {patch}\n{:?}", p.outcome.result);
-            let x = support::run(check);
+            let x = crate::support::run(check);
             let got = x.outcome.result.unwrap_or_else(|e| panic!("after `{patch}`:\n{}", e.traceback));
             assert_eq!(got, *want, "after `{patch}`");
             if check.starts_with("print") {
                 assert_eq!(x.outcome.captured.stdout, "still captured\n");
             }
-            support::run("from ggg import Realm\nfor r in Realm.instances():\n    r.delete()");
+            crate::support::run("from ggg import Realm\nfor r in Realm.instances():\n    r.delete()");
         }
     });
 }
@@ -115,10 +113,10 @@ fn patched_modules_are_pristine_again_for_the_next_execution() {
 fn runaway_recursion_raises_recursion_error_and_the_limit_cannot_be_raised_past_the_stack() {
     in_vm(|| {
         fresh_store();
-        let x = support::run("def f(n):\n    return f(n + 1)\nf(0)");
+        let x = crate::support::run("def f(n):\n    return f(n + 1)\nf(0)");
         let e = x.outcome.result.expect_err("unbounded recursion fails");
         assert_eq!(e.type_name, "RecursionError", "{}", e.traceback);
-        let x = support::run("import sys\nsys.setrecursionlimit(100_000)");
+        let x = crate::support::run("import sys\nsys.setrecursionlimit(100_000)");
         let e = x.outcome.result.expect_err("the cap holds");
         assert!(e.traceback.contains("above codexvm's maximum of 1000"), "{}", e.traceback);
         // Lowering it is allowed, and lasts only for that execution.

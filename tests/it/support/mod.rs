@@ -5,6 +5,11 @@ use codexvm::py::{Codex, RunOptions};
 use codexvm::store::{self, FileMemory, Store};
 use codexvm::tasks::{self, Execution};
 
+pub mod canister;
+pub mod ic;
+#[cfg(feature = "pocketic")]
+pub mod pocketic;
+pub mod scenarios;
 pub mod task_clock;
 
 /// Runs `f` on a thread with a large stack (RustPython recurses on the native stack).

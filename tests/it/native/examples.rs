@@ -2,12 +2,10 @@
 //! (natively, on a manual clock), with what they wrote checked: entities, counts, exactly-once
 //! effects, and the stored key layout of their TaskEntity records.
 
-mod support;
-
 use codexvm::tasks::runner::{self, ApiArg};
 use serde_json::{json, Value};
-use support::task_clock::{create, setup, state, tick_at, T0};
-use support::{in_vm, repo, result_of, run};
+use crate::support::task_clock::{create, setup, state, tick_at, T0};
+use crate::support::{in_vm, repo, result_of, run};
 
 const DAY: i64 = 86_400;
 

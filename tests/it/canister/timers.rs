@@ -1,9 +1,7 @@
 //! Codex timers in the canister: `ic.set_timer` and `ic.set_timer_interval` become IC timers
 //! that run their callback in a message of their own, atomically.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister;
+use crate::support::canister;
 
 use std::time::Duration;
 

@@ -2,16 +2,11 @@
 //! roll back and are recorded, budgets, async codexes awaiting real calls, upgrades that keep
 //! schedules, the realms-compatible endpoints, and the tax-collection scenario.
 
-mod support;
-#[path = "support/canister.rs"]
-mod canister_support;
-
-
 use candid::{CandidType, Deserialize, Nat, Principal};
-use canister_support::{advance, b64, create, installed, module, result_of, run, spec, state, StepSpec, TaskSpec, TaskView};
+use crate::support::canister::{advance, b64, create, installed, module, result_of, run, spec, state, StepSpec, TaskSpec, TaskView};
 use codexvm_host::{Canister, Limits, RejectCode};
 use serde_json::Value;
-use support::repo;
+use crate::support::repo;
 
 #[derive(Debug, Clone, Copy, CandidType, Deserialize, PartialEq, Eq)]
 enum Role {

@@ -1,9 +1,7 @@
 //! The standard library modules codexes use behave as in CPython 3.11 (natively; the canister
 //! test runs the same file in the built module).
 
-mod support;
-
-use support::{fresh_store, in_vm, native_modules_check, repo, run, NATIVE_MODULES_MISSING};
+use crate::support::{fresh_store, in_vm, native_modules_check, repo, run, NATIVE_MODULES_MISSING};
 
 /// Output of `tests/py/stdlib_check.py` under the machine's CPython.
 fn cpython_output() -> String {

@@ -4,14 +4,12 @@
 //! set-up and teardown) and must report the same outcome for every test, the same counts and
 //! the same exit status; likewise for collection errors (`tests/pytest_layout_broken/`).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
 use codexvm::cli::pytest::{run_suite, TestArgs};
-use support::{in_vm, repo};
+use crate::support::{in_vm, repo};
 
 fn cpython() -> PathBuf {
     let p = std::env::var_os("CODEXVM_CPYTHON").map(PathBuf::from).unwrap_or_else(|| repo("target/py-venv/bin/python"));

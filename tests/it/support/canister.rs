@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use candid::{CandidType, Deserialize};
 use codexvm_host::{Canister, CanisterModule};
 
-use super::support::repo;
+use super::repo;
 
 pub use codexvm::canister::RunReply;
 

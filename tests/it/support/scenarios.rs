@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use candid::Principal;
 
-use super::canister_support::{RunReply, StepSpec, TaskSpec, TaskState, TaskView};
+use super::canister::{RunReply, StepSpec, TaskSpec, TaskState, TaskView};
 use super::ic::Ic;
 
 /// All scenarios, by name.
