@@ -134,12 +134,20 @@ pub fn inspect(module: &[u8]) -> Result<ModuleInfo, String> {
                         1 => {
                             let flags = module[j + 1];
                             let (_, k) = read_leb(module, j + 2).ok_or("bad import")?;
-                            if flags & 1 == 1 { read_leb(module, k).ok_or("bad import")?.1 } else { k }
+                            if flags & 1 == 1 {
+                                read_leb(module, k).ok_or("bad import")?.1
+                            } else {
+                                k
+                            }
                         }
                         2 => {
                             let flags = module[j];
                             let (_, k) = read_leb(module, j + 1).ok_or("bad import")?;
-                            if flags & 1 == 1 { read_leb(module, k).ok_or("bad import")?.1 } else { k }
+                            if flags & 1 == 1 {
+                                read_leb(module, k).ok_or("bad import")?.1
+                            } else {
+                                k
+                            }
                         }
                         3 => j + 2,
                         _ => return Err(format!("unknown import kind {kind}")),

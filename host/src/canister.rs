@@ -240,7 +240,12 @@ impl Canister {
                 return reject(RejectCode::CanisterReject, format!("inspect_message trapped: {t}"), exec.instructions, self);
             }
             if !exec.accepted {
-                return reject(RejectCode::CanisterReject, "the canister's inspect_message did not accept the message".into(), exec.instructions, self);
+                return reject(
+                    RejectCode::CanisterReject,
+                    "the canister's inspect_message did not accept the message".into(),
+                    exec.instructions,
+                    self,
+                );
             }
         }
         let export = format!("canister_update {method}");
@@ -453,13 +458,7 @@ impl Canister {
         let s = self.store.data_mut();
         let accepted = s.msg.accepted;
         match result {
-            Ok(()) => Exec {
-                trapped: None,
-                reply: s.msg.reply.take(),
-                calls: std::mem::take(&mut s.calls),
-                instructions,
-                accepted,
-            },
+            Ok(()) => Exec { trapped: None, reply: s.msg.reply.take(), calls: std::mem::take(&mut s.calls), instructions, accepted },
             Err(e) => {
                 let why = if e.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
                     format!("Canister exceeded the limit of {limit} instructions for single message execution.")

@@ -7,14 +7,14 @@
 //! that traps (including running out of instructions) leaves heap and stable memory as they were
 //! before it, as on the replica.
 
+mod binary;
 mod canister;
 mod module;
-mod binary;
 mod system_api;
 
+pub use binary::{inspect, ModuleInfo};
 pub use candid::Principal;
 pub use canister::{default_controller, Canister, Peer, PeerCall};
-pub use binary::{inspect, ModuleInfo};
 pub use module::CanisterModule;
 
 /// Instruction limits per message kind (the replica's, for an application subnet).

@@ -233,9 +233,7 @@ pub(crate) fn link(linker: &mut Linker<State>) -> Result<()> {
     })?;
     linker.func_wrap("ic0", "msg_cycles_available128", |mut c: Caller<'_, State>, dst: i32| write_u128(&mut c, dst, 0))?;
     linker.func_wrap("ic0", "msg_cycles_refunded128", |mut c: Caller<'_, State>, dst: i32| write_u128(&mut c, dst, 0))?;
-    linker.func_wrap("ic0", "msg_cycles_accept128", |mut c: Caller<'_, State>, _hi: i64, _lo: i64, dst: i32| {
-        write_u128(&mut c, dst, 0)
-    })?;
+    linker.func_wrap("ic0", "msg_cycles_accept128", |mut c: Caller<'_, State>, _hi: i64, _lo: i64, dst: i32| write_u128(&mut c, dst, 0))?;
     linker.func_wrap("ic0", "canister_self_size", |c: Caller<'_, State>| -> i32 { c.data().id.as_slice().len() as i32 })?;
     linker.func_wrap("ic0", "canister_self_copy", |mut c: Caller<'_, State>, dst: i32, off: i32, size: i32| {
         let id = c.data().id.as_slice().to_vec();
@@ -266,9 +264,7 @@ pub(crate) fn link(linker: &mut Linker<State>) -> Result<()> {
         let p = Principal::try_from_slice(&bytes).map_err(|e| trap(&mut c, format!("is_controller: {e}")))?;
         Ok(c.data().controllers.contains(&p) as i32)
     })?;
-    linker.func_wrap("ic0", "in_replicated_execution", |c: Caller<'_, State>| -> i32 {
-        (c.data().msg.kind != Kind::Query) as i32
-    })?;
+    linker.func_wrap("ic0", "in_replicated_execution", |c: Caller<'_, State>| -> i32 { (c.data().msg.kind != Kind::Query) as i32 })?;
     linker.func_wrap("ic0", "debug_print", |mut c: Caller<'_, State>, src: i32, size: i32| {
         let line = String::from_utf8_lossy(&read(&mut c, src, size)?).into_owned();
         c.data_mut().log.push(line);
@@ -342,14 +338,12 @@ pub(crate) fn link(linker: &mut Linker<State>) -> Result<()> {
             Ok(())
         },
     )?;
-    linker.func_wrap("ic0", "call_on_cleanup", |mut c: Caller<'_, State>, fun: i32, env: i32| {
-        match c.data_mut().building.as_mut() {
-            Some(b) => {
-                b.cleanup = Some((fun as u32, env as u32));
-                Ok(())
-            }
-            None => Err(trap(&mut c, "call_on_cleanup without call_new".into())),
+    linker.func_wrap("ic0", "call_on_cleanup", |mut c: Caller<'_, State>, fun: i32, env: i32| match c.data_mut().building.as_mut() {
+        Some(b) => {
+            b.cleanup = Some((fun as u32, env as u32));
+            Ok(())
         }
+        None => Err(trap(&mut c, "call_on_cleanup without call_new".into())),
     })?;
     linker.func_wrap("ic0", "call_data_append", |mut c: Caller<'_, State>, src: i32, size: i32| {
         let bytes = read(&mut c, src, size)?;

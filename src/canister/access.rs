@@ -8,10 +8,24 @@ pub fn needs(method: &str) -> Option<Needs> {
     use Needs::{Controller, Role as R};
     Some(match method {
         "grant_role" | "revoke_role" | "list_roles" | "grant_namespace" | "revoke_namespace" => Controller,
-        "run_codex" | "execute_code" | "create_task" | "create_scheduled_task" | "create_multi_step_scheduled_task"
-        | "stop_task" | "start_task" | "clear_task" | "delete_task" => R(Role::Admin),
-        "get_task" | "list_tasks" | "export_task" | "get_task_logs" | "get_task_logs_by_name" | "get_objects"
-        | "get_objects_paginated" | "status" | "stable_size" => R(Role::Reader),
+        "run_codex"
+        | "execute_code"
+        | "create_task"
+        | "create_scheduled_task"
+        | "create_multi_step_scheduled_task"
+        | "stop_task"
+        | "start_task"
+        | "clear_task"
+        | "delete_task" => R(Role::Admin),
+        "get_task"
+        | "list_tasks"
+        | "export_task"
+        | "get_task_logs"
+        | "get_task_logs_by_name"
+        | "get_objects"
+        | "get_objects_paginated"
+        | "status"
+        | "stable_size" => R(Role::Reader),
         _ => return None,
     })
 }

@@ -161,5 +161,3 @@ fn stable_size() -> u64 {
     guard("stable_size");
     ic_cdk::api::stable_size()
 }
-
-

@@ -12,24 +12,28 @@ pub use reply::RunReply;
 #[cfg(target_arch = "wasm32")]
 mod access;
 #[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod lifecycle;
 #[cfg(target_arch = "wasm32")]
 mod random;
 #[cfg(target_arch = "wasm32")]
+mod realms;
+#[cfg(target_arch = "wasm32")]
 mod scheduler;
 #[cfg(target_arch = "wasm32")]
 mod timers;
 #[cfg(target_arch = "wasm32")]
 mod types;
-#[cfg(target_arch = "wasm32")]
-mod api;
-#[cfg(target_arch = "wasm32")]
-mod realms;
 
 // The Candid service is generated from the endpoints; it names their types.
 #[cfg(target_arch = "wasm32")]
-use {candid::{Nat, Principal}, roles::Role, types::*};
+use {
+    candid::{Nat, Principal},
+    roles::Role,
+    types::*,
+};
 #[cfg(target_arch = "wasm32")]
 ic_cdk::export_candid!();

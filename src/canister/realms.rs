@@ -148,7 +148,12 @@ fn get_objects(pairs: Vec<(String, String)>) -> RealmResponse {
 #[ic_cdk::query]
 fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, order: String) -> RealmResponse {
     guard("get_objects_paginated");
-    let args = vec![ApiArg::Str(class_name), ApiArg::Int(nat(&page_num, "page_num")), ApiArg::Int(nat(&page_size, "page_size")), ApiArg::Str(order)];
+    let args = vec![
+        ApiArg::Str(class_name),
+        ApiArg::Int(nat(&page_num, "page_num")),
+        ApiArg::Int(nat(&page_size, "page_size")),
+        ApiArg::Str(order),
+    ];
     let v: Value = match call("get_objects_paginated", args).map(|t| serde_json::from_str(&t)) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return failure(e),
@@ -156,7 +161,12 @@ fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, orde
     };
     let int = |k: &str| Int::from(v["pagination"][k].as_i64().unwrap_or(0));
     let objects = v["objects"].as_array().into_iter().flatten().filter_map(|o| o.as_str().map(str::to_owned)).collect();
-    let pagination = PaginationInfo { page_num: int("page_num"), page_size: int("page_size"), total_items_count: int("total_items_count"), total_pages: int("total_pages") };
+    let pagination = PaginationInfo {
+        page_num: int("page_num"),
+        page_size: int("page_size"),
+        total_items_count: int("total_items_count"),
+        total_pages: int("total_pages"),
+    };
     RealmResponse { success: true, data: RealmResponseData::ObjectsListPaginated(ObjectsListPaginated { objects, pagination }) }
 }
 

@@ -117,9 +117,7 @@ pub fn revoke(who: &Principal, role: Role) -> Result<Vec<Role>, StoreError> {
 /// Every principal holding a role, in key order.
 pub fn all() -> Vec<(Principal, Vec<Role>)> {
     let rows = store::global::with(|s| s.scan_prefix(ROLES_MAP, b"", None, usize::MAX)).unwrap_or_default();
-    rows.into_iter()
-        .filter_map(|(k, v)| Some((Principal::try_from_slice(&k).ok()?, serde_json::from_slice(&v).ok()?)))
-        .collect()
+    rows.into_iter().filter_map(|(k, v)| Some((Principal::try_from_slice(&k).ok()?, serde_json::from_slice(&v).ok()?))).collect()
 }
 
 fn save(who: &Principal, roles: &[Role]) -> Result<(), StoreError> {

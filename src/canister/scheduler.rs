@@ -117,9 +117,7 @@ async fn dispatch(claim: Claim) {
             execution: claim.execution.clone(),
             ok: false,
             result: None,
-            error: Some(format!(
-                "the execution's message trapped, so none of its writes after its last commit point were kept: {e}"
-            )),
+            error: Some(format!("the execution's message trapped, so none of its writes after its last commit point were kept: {e}")),
             logs: Vec::new(),
             instructions: 0,
         };
@@ -165,9 +163,7 @@ async fn run_claimed_step(claim_json: String) {
 pub fn run_now(task: &str) -> Result<Option<runner::StepOutcome>, runner::TaskError> {
     let now = now_s();
     let Some(claim) = runner::claim_with(now, &live(now), Some(task))? else { return Ok(None) };
-    let Progress::Done(outcome) = runner::start(&claim, MESSAGE_LIMIT) else {
-        unreachable!("a codex that is not async makes no calls")
-    };
+    let Progress::Done(outcome) = runner::start(&claim, MESSAGE_LIMIT) else { unreachable!("a codex that is not async makes no calls") };
     runner::finish(&outcome, now_s())?;
     Ok(Some(outcome))
 }

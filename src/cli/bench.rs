@@ -54,10 +54,7 @@ pub type Timings = BTreeMap<String, (u64, u64)>;
 fn parse(json: &str) -> Result<Timings, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("bad result {json:?}: {e}"))?;
     let obj = v.as_object().ok_or("result is not an object")?;
-    Ok(obj
-        .iter()
-        .map(|(k, v)| (k.clone(), (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0) as u64)))
-        .collect())
+    Ok(obj.iter().map(|(k, v)| (k.clone(), (v[0].as_u64().unwrap_or(0), v[1].as_f64().unwrap_or(0.0) as u64))).collect())
 }
 
 fn ops_literal() -> String {
@@ -96,7 +93,11 @@ pub fn run_cpython(python: &Path, n: usize) -> Result<Timings, String> {
 }
 
 fn per_second((count, ns): (u64, u64)) -> f64 {
-    if ns == 0 { f64::INFINITY } else { count as f64 * 1e9 / ns as f64 }
+    if ns == 0 {
+        f64::INFINITY
+    } else {
+        count as f64 * 1e9 / ns as f64
+    }
 }
 
 fn fmt_rate(r: f64) -> String {
@@ -123,10 +124,7 @@ pub fn table(n: usize, ours: &Timings, cpython: Option<&Timings>, canister: Opti
             (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
             _ => "-".into(),
         };
-        let ins = canister
-            .and_then(|c| c.get(*op))
-            .map(|(c, total)| format!("{}", total / (*c).max(1)))
-            .unwrap_or_else(|| "-".into());
+        let ins = canister.and_then(|c| c.get(*op)).map(|(c, total)| format!("{}", total / (*c).max(1))).unwrap_or_else(|| "-".into());
         t.push_str(&format!(
             "| {name} | {} | {} | {ratio} | {ins} |\n",
             ours_rate.map(fmt_rate).unwrap_or_else(|| "-".into()),

@@ -71,9 +71,11 @@ fn thousands(n: u64) -> String {
 
 /// The table of `codexvm bench canister`.
 pub fn table(rows: &[(String, u64)]) -> String {
-    let mut t = String::from("Instructions in the canister (test host, wasm fuel), beside published figures
+    let mut t = String::from(
+        "Instructions in the canister (test host, wasm fuel), beside published figures
 
-");
+",
+    );
     t.push_str("| what | codexvm | compared with | Kybra (RustPython) | Basilisk (CPython) | Rust |\n|---|---:|---|---:|---:|---:|\n");
     for (what, n) in rows {
         let anchor = ANCHORS.iter().find(|a| a.0 == what);

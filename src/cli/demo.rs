@@ -55,7 +55,8 @@ pub fn main(args: DemoArgs) -> ExitCode {
         let file = if args.adaptive { "codex_examples/tax_collection_adaptive_codex.py" } else { "codex_examples/tax_collection_codex.py" };
         println!("2. creating task {name} from {file}, repeating every 60 s");
         let code = if args.adaptive { ADAPTIVE } else { FIXED };
-        let spec = serde_json::json!({"name": name, "steps": [{"code": code, "codex_name": name, "run_next_after": 0}], "repeat_every": 60});
+        let spec =
+            serde_json::json!({"name": name, "steps": [{"code": code, "codex_name": name, "run_next_after": 0}], "repeat_every": 60});
         let now = runner::now_s();
         if let Err(e) = runner::api("create_task", vec![runner::ApiArg::Str(spec.to_string()), runner::ApiArg::Int(now)]) {
             eprintln!("codexvm: {e}");

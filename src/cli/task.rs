@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::host::{self, Clock, NativeHost};
-use crate::tasks::{grants, manage};
 use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
+use crate::tasks::{grants, manage};
 
 use super::{state, StateArgs};
 
@@ -187,7 +187,8 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
 fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> String {
     let status = view["status"].as_str().unwrap_or("?");
     let cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
-    let done = view["progress"]["done"].as_u64().map(|d| if d == 0 && cycles > 0 { view["progress"]["total"].as_u64().unwrap_or(0) } else { d });
+    let done =
+        view["progress"]["done"].as_u64().map(|d| if d == 0 && cycles > 0 { view["progress"]["total"].as_u64().unwrap_or(0) } else { d });
     let bar = match (done, view["progress"]["total"].as_u64()) {
         (Some(done), Some(total)) if total > 0 => {
             let width = 30;
@@ -223,7 +224,13 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
                 executions += 1;
                 if !outcome.ok {
                     let why = outcome.error.as_deref().unwrap_or("").trim_end().lines().last().unwrap_or("").to_owned();
-                    eprintln!("{}execution {} of task {} (step {}) failed: {why}", if tty { "\n" } else { "" }, claim.execution, claim.task, claim.step);
+                    eprintln!(
+                        "{}execution {} of task {} (step {}) failed: {why}",
+                        if tty { "\n" } else { "" },
+                        claim.execution,
+                        claim.task,
+                        claim.step
+                    );
                 }
                 if claim.task == name {
                     last_view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
@@ -309,7 +316,13 @@ pub fn main(args: TaskArgs) -> ExitCode {
             for t in v.as_array().into_iter().flatten() {
                 let p = &t["progress"];
                 let prog = if p.is_null() { String::new() } else { format!("  {}/{} (cycles {})", p["done"], p["total"], p["cycles"]) };
-                println!("{:<24} {:<10} next run {:<12} executions {}{prog}", t["name"].as_str().unwrap_or(""), t["status"].as_str().unwrap_or(""), t["next_run_at"], t["executions_total"]);
+                println!(
+                    "{:<24} {:<10} next run {:<12} executions {}{prog}",
+                    t["name"].as_str().unwrap_or(""),
+                    t["status"].as_str().unwrap_or(""),
+                    t["next_run_at"],
+                    t["executions_total"]
+                );
             }
             ExitCode::SUCCESS
         }),
@@ -319,7 +332,14 @@ pub fn main(args: TaskArgs) -> ExitCode {
         }),
         TaskCommand::Logs { name, last } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(*last)]).map(|v| {
             for e in v["executions"].as_array().into_iter().flatten() {
-                println!("--- execution {} (step {}) {} at {}, {} instructions", e["id"].as_str().unwrap_or(""), e["step"], e["status"].as_str().unwrap_or(""), e["started_at"], e["instructions"]);
+                println!(
+                    "--- execution {} (step {}) {} at {}, {} instructions",
+                    e["id"].as_str().unwrap_or(""),
+                    e["step"],
+                    e["status"].as_str().unwrap_or(""),
+                    e["started_at"],
+                    e["instructions"]
+                );
                 println!("{}", e["logs"].as_str().unwrap_or(""));
                 println!("result: {}", e["result"].as_str().unwrap_or(""));
             }

@@ -273,13 +273,7 @@ impl Table {
     }
 
     /// Up to `limit` `(id, json)` records of `type_name` in key order, after `after_key`.
-    pub fn scan_type<M: Durable>(
-        &self,
-        s: &mut Store<M>,
-        type_name: &str,
-        after_key: Option<&str>,
-        limit: usize,
-    ) -> Vec<(String, String)> {
+    pub fn scan_type<M: Durable>(&self, s: &mut Store<M>, type_name: &str, after_key: Option<&str>, limit: usize) -> Vec<(String, String)> {
         let prefix = keys::type_prefix(type_name);
         s.scan_prefix(self.map, prefix.as_bytes(), after_key.map(str::as_bytes), limit)
             .into_iter()

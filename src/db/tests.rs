@@ -127,15 +127,14 @@ fn decode_then_encode_round_trips_python_text() {
 
 #[test]
 fn decode_reads_python_json_forms() {
-    assert_eq!(json::decode(" \n[1, 2.0e2, \"a\\/b\"] ", &mut B).unwrap(), V::List(vec![
-        V::Int("1".into()),
-        V::Float(200.0),
-        V::Str(JStr::Text("a/b".into()))
-    ]));
-    assert_eq!(json::decode(r#"{"a": 1, "a": 2}"#, &mut B).unwrap(), V::Obj(vec![
-        (JStr::Text("a".into()), V::Int("1".into())),
-        (JStr::Text("a".into()), V::Int("2".into()))
-    ]));
+    assert_eq!(
+        json::decode(" \n[1, 2.0e2, \"a\\/b\"] ", &mut B).unwrap(),
+        V::List(vec![V::Int("1".into()), V::Float(200.0), V::Str(JStr::Text("a/b".into()))])
+    );
+    assert_eq!(
+        json::decode(r#"{"a": 1, "a": 2}"#, &mut B).unwrap(),
+        V::Obj(vec![(JStr::Text("a".into()), V::Int("1".into())), (JStr::Text("a".into()), V::Int("2".into()))])
+    );
 }
 
 #[test]

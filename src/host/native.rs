@@ -106,10 +106,7 @@ impl Host for NativeHost {
     fn time_ns(&self) -> u64 {
         match self.clock.get() {
             Clock::Manual(t) => t,
-            Clock::System => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0),
+            Clock::System => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0),
         }
     }
 

@@ -31,10 +31,7 @@ static WATCHES: OnceLock<Mutex<HashMap<ThreadId, Watch>>> = OnceLock::new();
 /// The executions being watched (starting the watchdog thread on first use).
 fn watches() -> &'static Mutex<HashMap<ThreadId, Watch>> {
     WATCHES.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("codexvm-watchdog".into())
-            .spawn(watch_loop)
-            .expect("spawn the watchdog thread");
+        std::thread::Builder::new().name("codexvm-watchdog".into()).spawn(watch_loop).expect("spawn the watchdog thread");
         Mutex::new(HashMap::new())
     })
 }

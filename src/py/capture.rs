@@ -77,7 +77,11 @@ pub fn write(fd: i32, text: &str) {
             (&text[..cut], text.len() - cut)
         };
         s.captured.dropped += dropped;
-        if fd == 2 { s.captured.stderr.push_str(kept) } else { s.captured.stdout.push_str(kept) }
+        if fd == 2 {
+            s.captured.stderr.push_str(kept)
+        } else {
+            s.captured.stdout.push_str(kept)
+        }
     });
 }
 

@@ -11,9 +11,7 @@ use crate::store::{self, HostMemory, Store};
 /// An engine error as the Python exception kybra_simple_db raises for it.
 pub fn db_error(e: DbError, vm: &VirtualMachine) -> PyBaseExceptionRef {
     match e {
-        DbError::KeyTooLarge { .. } | DbError::ValueTooLarge { .. } | DbError::CountUnderflow(_) => {
-            vm.new_value_error(e.to_string())
-        }
+        DbError::KeyTooLarge { .. } | DbError::ValueTooLarge { .. } | DbError::CountUnderflow(_) => vm.new_value_error(e.to_string()),
         DbError::Corrupt { .. } => vm.new_value_error(e.to_string()),
         DbError::Store(s) => vm.new_runtime_error(s.to_string()),
     }
@@ -40,9 +38,7 @@ pub fn with_table<R>(
         policy::check_type(t, access).map_err(|e| permission_error(e.to_string(), vm))?;
     }
     let table = Table::new(map, bounds);
-    store::global::with(|s| f(&table, s))
-        .map_err(|e| vm.new_runtime_error(e.to_string()))?
-        .map_err(|e| db_error(e, vm))
+    store::global::with(|s| f(&table, s)).map_err(|e| vm.new_runtime_error(e.to_string()))?.map_err(|e| db_error(e, vm))
 }
 
 /// Reads a `(memory_id, max_key_size, max_value_size)` table tuple.
@@ -55,7 +51,6 @@ pub fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
         Bounds { max_key: k.clone().try_into_value::<usize>(vm)?, max_value: v.clone().try_into_value::<usize>(vm)? },
     ))
 }
-
 
 thread_local! {
     static BUDGET_EXCEEDED: std::cell::RefCell<Option<PyObjectRef>> = const { std::cell::RefCell::new(None) };

@@ -201,9 +201,7 @@ pub fn validate(vm: &VirtualMachine, p: &Prop, value: PyObjectRef) -> PyResult<P
         } else {
             match ty.as_object().call((value.clone(),), vm) {
                 Ok(v) => v,
-                Err(e)
-                    if e.fast_isinstance(vm.ctx.exceptions.value_error) || e.fast_isinstance(vm.ctx.exceptions.type_error) =>
-                {
+                Err(e) if e.fast_isinstance(vm.ctx.exceptions.value_error) || e.fast_isinstance(vm.ctx.exceptions.type_error) => {
                     return Err(type_error(vm, p));
                 }
                 Err(e) => return Err(e),
@@ -465,9 +463,9 @@ use std::rc::Rc;
 use rustpython_vm::builtins::PyType;
 
 use crate::db::{keys, Bounds, Resolved};
-use crate::store::FastState;
 use crate::py::dbaccess::{tbl, with_table};
 use crate::py::policy::Access;
+use crate::store::FastState;
 
 /// Python objects the engine works with, registered by `kybra_simple_db` at import: the schema
 /// builder, the `Database` class, `Entity._context`, and the Python paths the native fast paths
@@ -566,7 +564,8 @@ struct Keyed {
 
 /// The fast-path environment, or None when the Python path must run.
 pub fn env(vm: &VirtualMachine) -> PyResult<Option<Env>> {
-    let database = BOUND.with(|b| b.borrow().as_ref().map(|b| b.database.clone()))
+    let database = BOUND
+        .with(|b| b.borrow().as_ref().map(|b| b.database.clone()))
         .ok_or_else(|| vm.new_runtime_error("kybra_simple_db is not bound to _db"))?;
     let mut db = database.get_attr(names(vm).instance, vm)?;
     if let Some(hit) = ENV.with(|e| match &*e.borrow() {
@@ -750,7 +749,6 @@ fn create(vm: &VirtualMachine, env: &Env, entity: &PyObjectRef, kwargs: &Py<PyDi
     // The count is written with the record, in one store access (inside the caller's
     // savepoint, so a failure in between leaves nothing).
     write_record(vm, env, entity, sc, &id, Write::New)
-
 }
 
 /// What [`write_record`] writes besides the record and its alias entry.
@@ -1098,8 +1096,7 @@ pub fn load(vm: &VirtualMachine, cls: &PyObject, id: &PyObject) -> PyResult<Load
 
 fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Schema, id: &PyObject) -> PyResult<Loaded> {
     // Even an object already in memory is only handed out if the execution may read its type.
-    crate::py::policy::check_type(&sc.type_name, Access::Read)
-        .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+    crate::py::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     let (found, keyed) = env.lookup(vm, sc, id)?;
     if let Some(e) = found {
         return Ok(Loaded::Entity(e));
@@ -1141,8 +1138,7 @@ pub fn getitem(vm: &VirtualMachine, cls: &PyObject, key: PyObjectRef) -> PyResul
     };
     let (fast, sc) = schema_of(vm, cls)?;
     let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
-    crate::py::policy::check_type(&sc.type_name, Access::Read)
-        .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+    crate::py::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     let mut keyed = None;
     if !text.is_empty() {
         let (found, k) = env.lookup(vm, &sc, &key)?;
@@ -1234,7 +1230,8 @@ pub fn instances(vm: &VirtualMachine, types: &[(String, PyObjectRef)]) -> PyResu
         let t = sc.type_name.clone();
         let mut after: Option<String> = None;
         loop {
-            let page = with_table(env.mem, env.bounds, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, after.as_deref(), 1024)))?;
+            let page =
+                with_table(env.mem, env.bounds, Some(&t), Access::Read, vm, |tb, st| Ok(tb.scan_type(st, &t, after.as_deref(), 1024)))?;
             let Some(last) = page.last().map(|p| keys::entity(&t, &p.0)) else { break };
             rows.extend(page.into_iter().map(|(id, text)| (keys::entity(&t, &id), i, id, text)));
             after = Some(last);
@@ -1360,7 +1357,8 @@ pub fn class_subscript_method(vm: &VirtualMachine) -> PyObjectRef {
     use rustpython_vm::function::{ItemDoc, PyMethodDef, PyMethodFlags};
     // A method definition is not `Sync`, so it cannot be a `static`; one small leak per
     // interpreter instead.
-    let def: &'static PyMethodDef = Box::leak(Box::new(PyMethodDef::new_const("__getitem__", class_subscript, PyMethodFlags::METHOD, ItemDoc::NONE)));
+    let def: &'static PyMethodDef =
+        Box::leak(Box::new(PyMethodDef::new_const("__getitem__", class_subscript, PyMethodFlags::METHOD, ItemDoc::NONE)));
     def.build_method(&vm.ctx, vm.ctx.types.type_type).into()
 }
 
@@ -1378,9 +1376,7 @@ pub fn delete(vm: &VirtualMachine, entity: PyObjectRef) -> PyResult<bool> {
     let t = sc.type_name.as_str();
     let id = geti(vm, &d, names(vm).id).unwrap_or_else(|| vm.ctx.none());
     let key = keys::entity(t, &id.str(vm)?.to_string_lossy());
-    let alias = alias_value(vm, &entity, &sc)?
-        .map(|v| v.str(vm).map(|s| keys::alias(t, &s.to_string_lossy())))
-        .transpose()?;
+    let alias = alias_value(vm, &entity, &sc)?.map(|v| v.str(vm).map(|s| keys::alias(t, &s.to_string_lossy()))).transpose()?;
     let sp = savepoint(vm)?;
     let own_alias = pyjson::dumps(vm, &id)?;
     let result = with_table(env.mem, env.bounds, Some(t), Access::Write, vm, |tb, st| {

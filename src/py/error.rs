@@ -37,7 +37,11 @@ impl PyError {
 
     /// A one-line summary: `Type: message`.
     pub fn summary(&self) -> String {
-        if self.message.is_empty() { self.type_name.clone() } else { format!("{}: {}", self.type_name, self.message) }
+        if self.message.is_empty() {
+            self.type_name.clone()
+        } else {
+            format!("{}: {}", self.type_name, self.message)
+        }
     }
 }
 

@@ -82,9 +82,7 @@ pub fn run_top_with(
     }
     let ran = (|| {
         prepare(vm, &globals)?;
-        let code = vm
-            .compile(codex.source, Mode::Exec, codex.filename)
-            .map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
+        let code = vm.compile(codex.source, Mode::Exec, codex.filename).map_err(|e| e.into_pyexception(vm, Some(codex.source)))?;
         vm.run_code_obj(code, Scope::with_builtins(None, globals.clone(), vm))
     })();
     match ran {
@@ -120,12 +118,7 @@ pub fn result_json(vm: &VirtualMachine, value: PyObjectRef) -> PyResult<String> 
 }
 
 /// Runs `codex` in fresh globals; `prepare` may add names (e.g. `TaskEntity`) before it runs.
-pub fn run(
-    rt: &Runtime,
-    codex: Codex<'_>,
-    opts: &RunOptions,
-    prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>,
-) -> Outcome {
+pub fn run(rt: &Runtime, codex: Codex<'_>, opts: &RunOptions, prepare: &dyn Fn(&VirtualMachine, &PyDictRef) -> PyResult<()>) -> Outcome {
     capture::start(opts.output_limit);
     crate::host::heap::set_allowance(opts.heap_allowance);
     let result = rt.enter(|vm| {
@@ -137,8 +130,7 @@ pub fn run(
         };
         let r = run();
         let after = boundary(vm, super::pristine::Restore::All);
-        r.and_then(|json| after.map(|()| json))
-            .map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
+        r.and_then(|json| after.map(|()| json)).map_err(|exc| PyError::from_exception(vm, &exc, Some(codex.source), codex.filename))
     });
     crate::host::heap::set_allowance(None);
     Outcome { captured: capture::take(), result }

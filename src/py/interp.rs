@@ -11,20 +11,76 @@ use super::{frozen, native, PyError};
 /// (sockets, mmap, subprocesses, compression, ...) is left out of the interpreter, and
 /// `scripts/patch-deps` keeps the modules this list does not name out of the build.
 pub const STDLIB_NATIVE: &[&str] = &[
-    "array", "binascii", "_bisect", "_blake2", "cmath", "_contextvars", "_hashlib", "_heapq", "_json",
-    "math", "_md5", "_opcode", "_random", "_sha1", "_sha256", "_sha3", "_sha512", "_statistics", "_struct",
-    "_suggestions", "_tokenize", "unicodedata",
+    "array",
+    "binascii",
+    "_bisect",
+    "_blake2",
+    "cmath",
+    "_contextvars",
+    "_hashlib",
+    "_heapq",
+    "_json",
+    "math",
+    "_md5",
+    "_opcode",
+    "_random",
+    "_sha1",
+    "_sha256",
+    "_sha3",
+    "_sha512",
+    "_statistics",
+    "_struct",
+    "_suggestions",
+    "_tokenize",
+    "unicodedata",
 ];
 
 /// Modules imported when the interpreter is built, so that no execution pays for a first import
 /// (a first `import json, datetime, re, collections, dataclasses` costs ~0.7 B instructions in the
 /// canister; a repeated one ~0.5 M).
 pub const PRELOAD: &[&str] = &[
-    "json", "datetime", "time", "math", "random", "re", "collections", "itertools", "functools",
-    "traceback", "base64", "hashlib", "uuid", "typing", "dataclasses", "enum", "io", "contextlib",
-    "pprint", "weakref", "copy", "string", "abc", "operator", "struct", "binascii", "heapq", "bisect",
-    "decimal", "textwrap", "statistics", "kybra", "kybra_simple_logging", "kybra_simple_db", "ggg",
-    "core.execution", "core.task_manager", "codexvm.api", "codexvm.realms_api", "codexvm.batch", "codexvm.asyncdrive", "_codexvm",
+    "json",
+    "datetime",
+    "time",
+    "math",
+    "random",
+    "re",
+    "collections",
+    "itertools",
+    "functools",
+    "traceback",
+    "base64",
+    "hashlib",
+    "uuid",
+    "typing",
+    "dataclasses",
+    "enum",
+    "io",
+    "contextlib",
+    "pprint",
+    "weakref",
+    "copy",
+    "string",
+    "abc",
+    "operator",
+    "struct",
+    "binascii",
+    "heapq",
+    "bisect",
+    "decimal",
+    "textwrap",
+    "statistics",
+    "kybra",
+    "kybra_simple_logging",
+    "kybra_simple_db",
+    "ggg",
+    "core.execution",
+    "core.task_manager",
+    "codexvm.api",
+    "codexvm.realms_api",
+    "codexvm.batch",
+    "codexvm.asyncdrive",
+    "_codexvm",
 ];
 
 /// The deepest Python recursion allowed (the default limit and the most `sys.setrecursionlimit`
@@ -74,10 +130,8 @@ impl Runtime {
         settings.hash_seed = Some(0); // deterministic, and no randomness needed to start
         settings.argv = vec!["codexvm".to_owned()];
         let builder = Interpreter::builder(settings);
-        let mut defs: Vec<_> = rustpython_stdlib::stdlib_module_defs(&builder.ctx)
-            .into_iter()
-            .filter(|d| STDLIB_NATIVE.contains(&d.name.as_str()))
-            .collect();
+        let mut defs: Vec<_> =
+            rustpython_stdlib::stdlib_module_defs(&builder.ctx).into_iter().filter(|d| STDLIB_NATIVE.contains(&d.name.as_str())).collect();
         defs.extend(native::module_defs(&builder.ctx));
         #[cfg(not(target_arch = "wasm32"))]
         let builder = builder.init_hook(crate::host::watchdog::install);

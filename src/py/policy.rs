@@ -68,10 +68,7 @@ pub fn check_map(id: u16, access: Access) -> Result<MapId, PolicyError> {
     POLICY.with(|c| match &*c.borrow() {
         MapPolicy::All => Ok(map),
         MapPolicy::Only(maps) if maps.contains(&map) => Ok(map),
-        MapPolicy::Only(_) => Err(PolicyError::Denied {
-            map: id,
-            access: if access == Access::Read { "read" } else { "write" },
-        }),
+        MapPolicy::Only(_) => Err(PolicyError::Denied { map: id, access: if access == Access::Read { "read" } else { "write" } }),
     })
 }
 

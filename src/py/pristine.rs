@@ -207,7 +207,8 @@ fn functions_in(value: &PyObjectRef, vm: &VirtualMachine, out: &mut Vec<PyObject
 impl Pristine {
     /// Records the current state of every loaded module (call once, after the preloads).
     pub fn take(vm: &VirtualMachine) -> PyResult<Self> {
-        let sys_modules: PyDictRef = vm.sys_module.get_attr("modules", vm)?.downcast().map_err(|_| vm.new_type_error("sys.modules is not a dict"))?;
+        let sys_modules: PyDictRef =
+            vm.sys_module.get_attr("modules", vm)?.downcast().map_err(|_| vm.new_type_error("sys.modules is not a dict"))?;
         let mut dicts = Vec::new();
         let mut containers = Vec::new();
         let mut lists = Vec::new();
@@ -221,7 +222,12 @@ impl Pristine {
             let free: Vec<&'static str> = STATE.iter().filter(|(module, _)| *module == name).map(|(_, key)| *key).collect();
             for (_, value) in dict.items_vec() {
                 if let Some(cls) = value.downcast_ref::<PyType>() {
-                    let owner = cls.as_object().get_attr("__module__", vm).ok().and_then(|m| m.str(vm).ok()).map(|s| s.to_string_lossy().into_owned());
+                    let owner = cls
+                        .as_object()
+                        .get_attr("__module__", vm)
+                        .ok()
+                        .and_then(|m| m.str(vm).ok())
+                        .map(|s| s.to_string_lossy().into_owned());
                     let heap = cls.attributes.as_dict().is_some();
                     if heap && owner.as_deref() == Some(name.as_str()) && !classes.iter().any(|c| c.class.is(cls)) {
                         let entries = cls.attributes.entries();
@@ -253,7 +259,8 @@ impl Pristine {
         }
         // Registries held as class attributes of our packages (e.g. entity class maps).
         for c in &classes {
-            let module = c.class.as_object().get_attr("__module__", vm).ok().and_then(|m| m.str(vm).ok()).map(|s| s.to_string_lossy().into_owned());
+            let module =
+                c.class.as_object().get_attr("__module__", vm).ok().and_then(|m| m.str(vm).ok()).map(|s| s.to_string_lossy().into_owned());
             if module.as_deref().is_some_and(is_deep) {
                 for (_, v) in &c.entries {
                     if let Some(d) = v.downcast_ref::<PyDict>() {
@@ -264,7 +271,16 @@ impl Pristine {
                 }
             }
         }
-        Ok(Pristine { restores: std::cell::Cell::new(0), recursion_limit: vm.recursion_limit.get(), sys_modules: DictState::take(sys_modules, vec![]), dicts, containers, lists, classes, functions })
+        Ok(Pristine {
+            restores: std::cell::Cell::new(0),
+            recursion_limit: vm.recursion_limit.get(),
+            sys_modules: DictState::take(sys_modules, vec![]),
+            dicts,
+            containers,
+            lists,
+            classes,
+            functions,
+        })
     }
 
     /// Puts back everything in `scope` that differs from the recorded state; returns how many

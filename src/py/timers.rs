@@ -86,9 +86,8 @@ pub fn clear(id: u64) {
 
 /// The pending timers, soonest first.
 pub fn pending() -> Vec<Pending> {
-    let mut v: Vec<Pending> = TIMERS.with_borrow(|t| {
-        t.iter().map(|(id, e)| Pending { id: *id, due_ns: e.due_ns, interval_ns: e.interval_ns }).collect()
-    });
+    let mut v: Vec<Pending> =
+        TIMERS.with_borrow(|t| t.iter().map(|(id, e)| Pending { id: *id, due_ns: e.due_ns, interval_ns: e.interval_ns }).collect());
     v.sort_by_key(|p| (p.due_ns, p.id));
     v
 }

@@ -111,15 +111,18 @@ mod tests {
     fn the_low_bits_spread_keys_that_differ_at_the_end() {
         let s = FastState(12345);
         for prefix in ["BenchUser@", "BenchUser_alias@user", "x"] {
-            let low: std::collections::HashSet<u64> = (0..10_000).map(|i| hash(&s, format!("{prefix}{i:05}").as_bytes()) & 0xffff).collect();
+            let low: std::collections::HashSet<u64> =
+                (0..10_000).map(|i| hash(&s, format!("{prefix}{i:05}").as_bytes()) & 0xffff).collect();
             // 10,000 random values fall into about 9,270 of 65,536 buckets.
             assert!(low.len() > 9_000, "{prefix}: only {} distinct low 16 bits", low.len());
         }
-        let ids: std::collections::HashSet<u64> = (0..10_000usize).map(|i| {
-            let mut h = s.build_hasher();
-            h.write_usize(0x10_0000 + i * 64);
-            h.finish() & 0xffff
-        }).collect();
+        let ids: std::collections::HashSet<u64> = (0..10_000usize)
+            .map(|i| {
+                let mut h = s.build_hasher();
+                h.write_usize(0x10_0000 + i * 64);
+                h.finish() & 0xffff
+            })
+            .collect();
         assert!(ids.len() > 9_000, "aligned addresses: only {} distinct low 16 bits", ids.len());
     }
 

@@ -46,13 +46,8 @@ impl FileMemory {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| StoreError::io(path, e))?;
+        let file =
+            OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(|e| StoreError::io(path, e))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(path.to_path_buf())),
@@ -62,11 +57,7 @@ impl FileMemory {
         let mut image = Vec::new();
         (&file).read_to_end(&mut image).map_err(|e| StoreError::io(path, e))?;
         if image.len() as u64 % WASM_PAGE != 0 {
-            return Err(StoreError::Corrupt(format!(
-                "{}: size {} is not a whole number of 64 KiB pages",
-                path.display(),
-                image.len()
-            )));
+            return Err(StoreError::Corrupt(format!("{}: size {} is not a whole number of 64 KiB pages", path.display(), image.len())));
         }
         let backing = Backing { path: path.to_path_buf(), file };
         Ok(Self(Rc::new(RefCell::new(Inner { image, dirty: BTreeSet::new(), grown: false, file: Some(backing) }))))

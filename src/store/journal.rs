@@ -68,10 +68,7 @@ pub fn decode(bytes: &[u8]) -> io::Result<Option<Journal>> {
     }
     let version = u32::from_le_bytes(bytes[16..20].try_into().unwrap());
     if version != VERSION {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("journal version {version} is not supported (expected {VERSION})"),
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("journal version {version} is not supported (expected {VERSION})")));
     }
     let new_len = u64::from_le_bytes(bytes[20..28].try_into().unwrap());
     let count = u32::from_le_bytes(bytes[28..32].try_into().unwrap()) as usize;

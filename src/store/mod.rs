@@ -6,30 +6,30 @@
 //! base in key order, and [`Store::commit`] applies everything at once (and, natively, makes it
 //! durable through the journal of [`FileMemory`]).
 
-mod overlay;
 mod fast_hash;
-mod read_cache;
-pub mod global;
 #[cfg(not(target_arch = "wasm32"))]
 mod file_memory;
+pub mod global;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod journal;
+mod overlay;
+mod read_cache;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::path::PathBuf;
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
+use std::path::PathBuf;
 
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::{Memory, StableBTreeMap};
 
+pub use fast_hash::{FastHasher, FastState};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file_memory::FileMemory;
-pub use fast_hash::{FastHasher, FastState};
 pub use overlay::{Overlay, Pending};
 use read_cache::{GapEnd, ReadCache};
 
@@ -147,7 +147,11 @@ impl<M: Durable> Store<M> {
 
     /// Checks that `id` names a map.
     pub fn check_map(id: u16) -> Result<MapId, StoreError> {
-        if id <= LAST_MAP as u16 { Ok(id as MapId) } else { Err(StoreError::BadMap(id)) }
+        if id <= LAST_MAP as u16 {
+            Ok(id as MapId)
+        } else {
+            Err(StoreError::BadMap(id))
+        }
     }
 
     fn map(&mut self, id: MapId) -> &Map<M> {
@@ -307,10 +311,8 @@ impl<M: Durable> Store<M> {
     pub fn len(&mut self, map: MapId) -> u64 {
         let base = self.map(map).len();
         let Some(txn) = &self.txn else { return base };
-        let pending: Vec<(Vec<u8>, bool)> = txn
-            .range(map, Bound::Unbounded, Bound::Unbounded)
-            .map(|(k, v)| (k.to_vec(), v.is_some()))
-            .collect();
+        let pending: Vec<(Vec<u8>, bool)> =
+            txn.range(map, Bound::Unbounded, Bound::Unbounded).map(|(k, v)| (k.to_vec(), v.is_some())).collect();
         let m = self.map(map);
         let mut n = base as i64;
         for (k, present) in pending {
@@ -385,9 +387,9 @@ pub fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
 fn bounds_empty(lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> bool {
     match (lower, upper) {
         (Bound::Included(a), Bound::Included(b)) => a > b,
-        (Bound::Included(a), Bound::Excluded(b))
-        | (Bound::Excluded(a), Bound::Included(b))
-        | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
+        (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) | (Bound::Excluded(a), Bound::Excluded(b)) => {
+            a >= b
+        }
         _ => false,
     }
 }

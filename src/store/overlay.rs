@@ -131,9 +131,7 @@ impl Overlay {
         };
         let empty = range_is_empty(&lo, &hi);
         let iter = if empty { None } else { Some(self.writes.range((lo, hi))) };
-        iter.into_iter()
-            .flatten()
-            .map(|((_, k), v)| (k.as_slice(), v.as_deref()))
+        iter.into_iter().flatten().map(|((_, k), v)| (k.as_slice(), v.as_deref()))
     }
 
     /// Consumes the overlay, yielding every write in (map, key) order.
@@ -146,9 +144,9 @@ impl Overlay {
 fn range_is_empty<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
     match (lo, hi) {
         (Bound::Included(a), Bound::Included(b)) => a > b,
-        (Bound::Included(a), Bound::Excluded(b))
-        | (Bound::Excluded(a), Bound::Included(b))
-        | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
+        (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) | (Bound::Excluded(a), Bound::Excluded(b)) => {
+            a >= b
+        }
         _ => false,
     }
 }
@@ -188,7 +186,11 @@ where
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (Some((bk, _)), Some((ok, _))) => {
                     let o = bk.as_slice().cmp(ok);
-                    if self.descending { o.reverse() } else { o }
+                    if self.descending {
+                        o.reverse()
+                    } else {
+                        o
+                    }
                 }
             };
             match order {

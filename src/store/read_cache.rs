@@ -59,9 +59,7 @@ impl ReadCache {
     /// True if `key` lies in a known gap (and so is absent).
     fn in_gap(&self, map: MapId, key: &[u8]) -> bool {
         let Some(gaps) = self.gaps.get(&map) else { return false };
-        gaps.range((Bound::Excluded(GapEnd::Key(key.to_vec())), Bound::Unbounded))
-            .next()
-            .is_some_and(|(_, start)| start.as_slice() <= key)
+        gaps.range((Bound::Excluded(GapEnd::Key(key.to_vec())), Bound::Unbounded)).next().is_some_and(|(_, start)| start.as_slice() <= key)
     }
 
     fn charge(&mut self, size: usize) {
@@ -84,7 +82,12 @@ impl ReadCache {
         if matches!(&end, GapEnd::Key(e) if e.as_slice() <= start) {
             return;
         }
-        let size = start.len() + match &end { GapEnd::Key(e) => e.len(), GapEnd::Top => 0 } + ENTRY_OVERHEAD;
+        let size = start.len()
+            + match &end {
+                GapEnd::Key(e) => e.len(),
+                GapEnd::Top => 0,
+            }
+            + ENTRY_OVERHEAD;
         self.charge(size);
         let gaps = self.gaps.entry(map).or_default();
         match gaps.get_mut(&end) {

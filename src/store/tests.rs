@@ -96,16 +96,12 @@ fn prefix_scan_merges_overlay_and_base_in_order() {
         .into_iter()
         .map(|(k, v)| (String::from_utf8(k).unwrap(), String::from_utf8(v).unwrap()))
         .collect();
-    assert_eq!(
-        got,
-        vec![("T@1".into(), "base".into()), ("T@2".into(), "new".into()), ("T@3".into(), "changed".into())]
-    );
+    assert_eq!(got, vec![("T@1".into(), "base".into()), ("T@2".into(), "new".into()), ("T@3".into(), "changed".into())]);
     // Paging with `after`.
     let page: Vec<Vec<u8>> = s.scan_prefix(1, b"T@", Some(b"T@1"), 1).into_iter().map(|e| e.0).collect();
     assert_eq!(page, vec![b"T@2".to_vec()]);
     // Descending scan.
-    let desc: Vec<Vec<u8>> =
-        s.scan(1, Bound::Unbounded, Bound::Unbounded, 100, true).into_iter().map(|e| e.0).collect();
+    let desc: Vec<Vec<u8>> = s.scan(1, Bound::Unbounded, Bound::Unbounded, 100, true).into_iter().map(|e| e.0).collect();
     assert_eq!(desc, vec![b"U@1".to_vec(), b"T@3".to_vec(), b"T@2".to_vec(), b"T@1".to_vec(), b"S@9".to_vec()]);
 }
 
@@ -202,11 +198,8 @@ fn op() -> impl Strategy<Value = Op> {
 type Model = BTreeMap<(u8, Vec<u8>), Vec<u8>>;
 
 fn model_scan(model: &Model, map: u8, prefix: &[u8], desc: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut v: Vec<_> = model
-        .iter()
-        .filter(|((m, k), _)| *m == map && k.starts_with(prefix))
-        .map(|((_, k), v)| (k.clone(), v.clone()))
-        .collect();
+    let mut v: Vec<_> =
+        model.iter().filter(|((m, k), _)| *m == map && k.starts_with(prefix)).map(|((_, k), v)| (k.clone(), v.clone())).collect();
     if desc {
         v.reverse();
     }

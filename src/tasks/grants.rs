@@ -58,8 +58,8 @@ fn save(task: &str, list: &[Grant]) -> Result<(), StoreError> {
 
 /// Every task's grants.
 pub fn all() -> Result<BTreeMap<String, Vec<Grant>>, StoreError> {
-    let rows = store::global::with(|s| s.scan_prefix(GRANTS_MAP, b"grants:", None, usize::MAX))
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rows =
+        store::global::with(|s| s.scan_prefix(GRANTS_MAP, b"grants:", None, usize::MAX)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(rows
         .into_iter()
         .filter_map(|(k, v)| {

@@ -90,7 +90,10 @@ fn drive(vm: &VirtualMachine, gen: PyObjectRef) -> PyResult<PyObjectRef> {
         let args = bytes("args")?;
         reply = match host::with(|h| h.call(target, &method, &args, cycles)) {
             Ok(b) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Ok").into(), vm.ctx.new_bytes(b).into()]).into(),
-            Err((code, m)) => vm.ctx.new_tuple(vec![vm.ctx.new_str("Err").into(), vm.ctx.new_str(format!("call rejected (code {code}): {m}")).into()]).into(),
+            Err((code, m)) => vm
+                .ctx
+                .new_tuple(vec![vm.ctx.new_str("Err").into(), vm.ctx.new_str(format!("call rejected (code {code}): {m}")).into()])
+                .into(),
         };
     }
 }

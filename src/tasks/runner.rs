@@ -297,7 +297,9 @@ fn segment(
         Ok(Segment::Calling(driver, globals, call)) => {
             Progress::Calling(Box::new(Suspended { claim, driver, globals, logs, instructions, call }))
         }
-        Ok(Segment::Done(Ok(json))) => Progress::Done(StepOutcome { execution, ok: true, result: Some(json), error: None, logs, instructions }),
+        Ok(Segment::Done(Ok(json))) => {
+            Progress::Done(StepOutcome { execution, ok: true, result: Some(json), error: None, logs, instructions })
+        }
         Ok(Segment::Done(Err(e))) | Err(e) => {
             Progress::Done(StepOutcome { execution, ok: false, result: None, error: Some(e.traceback), logs, instructions })
         }

@@ -39,9 +39,9 @@ pub fn fire(id: u64) -> Result<Fired, ExecError> {
         let r = firing.callback.call((), vm).and_then(|value| {
             // Calls can only be awaited by a task's async_task; a generator here would do nothing.
             if value.class().name().to_string() == "generator" {
-                return Err(vm.new_type_error(
-                    "a timer callback cannot be a generator (async): make the calls from a task's async_task".to_owned(),
-                ));
+                return Err(
+                    vm.new_type_error("a timer callback cannot be a generator (async): make the calls from a task's async_task".to_owned())
+                );
             }
             Ok(())
         });

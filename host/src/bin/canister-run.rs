@@ -27,8 +27,7 @@ fn run(c: &mut Canister, source: &str) -> Result<RunReply, String> {
     candid::decode_one(&bytes).map_err(|e| e.to_string())
 }
 
-const OPS: &[&str] =
-    &["create", "property set", "load by id", "load by alias", "count()", "instances() of N", "load_some(100)", "delete"];
+const OPS: &[&str] = &["create", "property set", "load by id", "load by alias", "count()", "instances() of N", "load_some(100)", "delete"];
 
 fn bench_db(c: &mut Canister, n: usize) -> Result<BTreeMap<String, (u64, u64)>, String> {
     let script = std::fs::read_to_string("bench/db_bench.py").map_err(|e| format!("bench/db_bench.py: {e}"))?;
@@ -125,7 +124,14 @@ fn main() -> ExitCode {
             for file in &args[2..] {
                 let src = std::fs::read_to_string(file).unwrap_or_default();
                 match run(&mut c, &src) {
-                    Ok(r) => println!("{file}: success={} instructions={} result={:?}\n{}{}", r.success, r.instructions, r.result, r.logs.join("\n"), r.error.unwrap_or_default()),
+                    Ok(r) => println!(
+                        "{file}: success={} instructions={} result={:?}\n{}{}",
+                        r.success,
+                        r.instructions,
+                        r.result,
+                        r.logs.join("\n"),
+                        r.error.unwrap_or_default()
+                    ),
                     Err(e) => println!("{file}: rejected: {e}"),
                 }
             }

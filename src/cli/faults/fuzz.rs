@@ -86,8 +86,7 @@ impl Model {
         let mut ids: Vec<String> = self.live.keys().map(|i| i.to_string()).collect();
         // instances() follows the IC's key order: shorter keys first.
         ids.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-        let records: BTreeMap<String, Value> =
-            self.live.iter().map(|(id, (n, s))| (id.to_string(), json!([n, s]))).collect();
+        let records: BTreeMap<String, Value> = self.live.iter().map(|(id, (n, s))| (id.to_string(), json!([n, s]))).collect();
         let lookups: BTreeMap<&str, Value> = NAMES
             .iter()
             .map(|n| {

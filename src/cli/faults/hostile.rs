@@ -145,7 +145,10 @@ pub fn run() -> Result<HostileReport, String> {
         let outcomes = tick(now)?;
         report.tried += 1;
         let mine = outcomes.iter().find(|(c, _)| c.task == name).map(|(_, o)| o);
-        let victim_ok = outcomes.iter().filter(|(c, _)| c.task == "victim").all(|(_, o)| o.ok && o.result.as_deref().is_some_and(|r| r.contains("\"n\": 3, \"dumps\": \"[1]\"")));
+        let victim_ok = outcomes
+            .iter()
+            .filter(|(c, _)| c.task == "victim")
+            .all(|(_, o)| o.ok && o.result.as_deref().is_some_and(|r| r.contains("\"n\": 3, \"dumps\": \"[1]\"")));
         let Some(o) = mine else {
             report.failures.push(format!("{}: did not run", h.name));
             continue;

@@ -25,7 +25,11 @@ impl Rng {
 
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.0.next_u64() % n }
+        if n == 0 {
+            0
+        } else {
+            self.0.next_u64() % n
+        }
     }
 }
 
@@ -89,7 +93,8 @@ pub struct Row {
 
 /// The report as a Markdown table.
 pub fn table(rows: &[Row]) -> String {
-    let mut s = String::from("| check | tried | stopped / survived / matched | entities lost | entities duplicated |\n|---|---:|---:|---:|---:|\n");
+    let mut s =
+        String::from("| check | tried | stopped / survived / matched | entities lost | entities duplicated |\n|---|---:|---:|---:|---:|\n");
     for r in rows {
         s.push_str(&format!("| {} | {} | {} | {} | {} |\n", r.what, r.tried, r.held, r.lost, r.duplicated));
     }
@@ -102,7 +107,13 @@ pub fn run(args: &FaultsArgs, exe: PathBuf) -> (Vec<Row>, Vec<String>) {
     let mut failures = Vec::new();
     match hostile::run() {
         Ok(r) => {
-            rows.push(Row { what: "hostile codexes (as tasks, beside a victim task)".into(), tried: r.tried, held: r.stopped, lost: r.lost as u64, duplicated: r.kept_writes as u64 });
+            rows.push(Row {
+                what: "hostile codexes (as tasks, beside a victim task)".into(),
+                tried: r.tried,
+                held: r.stopped,
+                lost: r.lost as u64,
+                duplicated: r.kept_writes as u64,
+            });
             failures.extend(r.failures);
         }
         Err(e) => failures.push(format!("hostile codexes: {e}")),
@@ -116,7 +127,13 @@ pub fn run(args: &FaultsArgs, exe: PathBuf) -> (Vec<Row>, Vec<String>) {
     }
     match kills::run(&exe, args.users, args.kills, args.seed) {
         Ok(r) => {
-            rows.push(Row { what: format!("SIGKILL at random moments of a batch task ({} users; {} mid-run)", args.users, r.mid_run), tried: r.kills, held: r.survived, lost: r.lost, duplicated: r.duplicated });
+            rows.push(Row {
+                what: format!("SIGKILL at random moments of a batch task ({} users; {} mid-run)", args.users, r.mid_run),
+                tried: r.kills,
+                held: r.survived,
+                lost: r.lost,
+                duplicated: r.duplicated,
+            });
             failures.extend(r.failures);
         }
         Err(e) => failures.push(format!("kills: {e}")),

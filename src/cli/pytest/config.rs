@@ -143,7 +143,11 @@ fn common_ancestor(invocation_dir: &Path, paths: &[PathBuf]) -> PathBuf {
             Some(c) if c.starts_with(p) => p.clone(),
             Some(c) => {
                 let shared: PathBuf = c.components().zip(p.components()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
-                if shared.as_os_str().is_empty() { c } else { shared }
+                if shared.as_os_str().is_empty() {
+                    c
+                } else {
+                    shared
+                }
             }
         });
     }
@@ -168,7 +172,12 @@ fn split_nodeid(arg: &str) -> (&str, String) {
 
 /// Determines the rootdir and configuration the way pytest does, for `args` given from
 /// `invocation_dir`, with pytest's `-c/--config-file` and `--rootdir` options.
-pub fn determine(invocation_dir: &Path, args: &[String], config_file: Option<&Path>, rootdir_arg: Option<&Path>) -> Result<Setup, ConfigError> {
+pub fn determine(
+    invocation_dir: &Path,
+    args: &[String],
+    config_file: Option<&Path>,
+    rootdir_arg: Option<&Path>,
+) -> Result<Setup, ConfigError> {
     let invocation_dir = absolute(Path::new("/"), invocation_dir);
     let mut paths = Vec::new();
     for a in args {
@@ -176,8 +185,11 @@ pub fn determine(invocation_dir: &Path, args: &[String], config_file: Option<&Pa
         let abs = absolute(&invocation_dir, Path::new(p));
         paths.push((abs, suffix));
     }
-    let dirs: Vec<PathBuf> =
-        paths.iter().filter(|(p, _)| p.exists()).map(|(p, _)| if p.is_dir() { p.clone() } else { p.parent().unwrap().to_path_buf() }).collect();
+    let dirs: Vec<PathBuf> = paths
+        .iter()
+        .filter(|(p, _)| p.exists())
+        .map(|(p, _)| if p.is_dir() { p.clone() } else { p.parent().unwrap().to_path_buf() })
+        .collect();
     let ancestor = common_ancestor(&invocation_dir, &dirs);
     let (mut rootdir, inifile, ini) = if let Some(cf) = config_file {
         let f = absolute(&invocation_dir, cf);
@@ -185,14 +197,21 @@ pub fn determine(invocation_dir: &Path, args: &[String], config_file: Option<&Pa
             return Err(ConfigError::ConfigFile(format!("Config file '{}' not found. Check your '-c/--config-file' option.", f.display())));
         }
         if f.is_dir() {
-            return Err(ConfigError::ConfigFile(format!("Config file '{}' is a directory. Check your '-c/--config-file' option.", f.display())));
+            return Err(ConfigError::ConfigFile(format!(
+                "Config file '{}' is a directory. Check your '-c/--config-file' option.",
+                f.display()
+            )));
         }
         let options = if f.is_file() { load(&f)?.unwrap_or_default() } else { IniOptions::new() };
         let root = if f.is_file() {
             f.parent().unwrap().to_path_buf()
         } else {
             let r = common_ancestor(&invocation_dir, &dirs);
-            if is_fs_root(&r) { invocation_dir.clone() } else { r }
+            if is_fs_root(&r) {
+                invocation_dir.clone()
+            } else {
+                r
+            }
         };
         (root, Some(f), options)
     } else {
@@ -244,7 +263,8 @@ fn initial_paths(invocation_dir: &Path, rootdir: &Path, ini: &IniOptions) -> Vec
     let mut out = Vec::new();
     if invocation_dir == rootdir {
         for pattern in list_option(ini.get("testpaths")) {
-            let mut found: Vec<PathBuf> = glob::glob(&rootdir.join(&pattern).to_string_lossy()).map(|g| g.flatten().collect()).unwrap_or_default();
+            let mut found: Vec<PathBuf> =
+                glob::glob(&rootdir.join(&pattern).to_string_lossy()).map(|g| g.flatten().collect()).unwrap_or_default();
             found.sort();
             out.extend(found.into_iter().map(|p| (p, String::new())));
         }

@@ -183,7 +183,8 @@ mod tests {
 
     #[test]
     fn ini_sections_keys_continuations_and_comments() {
-        let text = "; top comment\n[pytest]\naddopts = -q\npython_files =\n    check_*.py\n    test_*.py\n# c\nxfail_strict: true\n[other]\nk=v\n";
+        let text =
+            "; top comment\n[pytest]\naddopts = -q\npython_files =\n    check_*.py\n    test_*.py\n# c\nxfail_strict: true\n[other]\nk=v\n";
         let s = parse_ini("p.ini", text).unwrap();
         assert_eq!(s["pytest"]["addopts"], IniValue::Text("-q".into()));
         assert_eq!(s["pytest"]["python_files"], IniValue::Text("check_*.py\ntest_*.py".into()));

@@ -84,7 +84,12 @@ fn config_dict(vm: &VirtualMachine, setup: &Setup, args: &TestArgs) -> PyResult<
             list(config::list_option(Some(value)))
         } else if key == "pythonpath" {
             let base = setup.inifile.as_deref().and_then(|f| f.parent()).unwrap_or(&setup.rootdir);
-            list(config::list_option(Some(value)).iter().map(|p| config::absolute(base, std::path::Path::new(p)).to_string_lossy().into_owned()).collect())
+            list(
+                config::list_option(Some(value))
+                    .iter()
+                    .map(|p| config::absolute(base, std::path::Path::new(p)).to_string_lossy().into_owned())
+                    .collect(),
+            )
         } else if key == "markers" {
             list(config::lines_option(Some(value)))
         } else {
@@ -96,8 +101,7 @@ fn config_dict(vm: &VirtualMachine, setup: &Setup, args: &TestArgs) -> PyResult<
         ini.set_item(key.as_str(), v, vm)?;
     }
     d.set_item("ini", ini.into(), vm)?;
-    let pairs: Vec<PyObjectRef> =
-        setup.args.iter().map(|(p, suffix)| vm.ctx.new_tuple(vec![path(p), text(suffix)]).into()).collect();
+    let pairs: Vec<PyObjectRef> = setup.args.iter().map(|(p, suffix)| vm.ctx.new_tuple(vec![path(p), text(suffix)]).into()).collect();
     d.set_item("args", vm.ctx.new_list(pairs).into(), vm)?;
     d.set_item("keyword", args.keyword.as_deref().map_or(vm.ctx.none(), text), vm)?;
     d.set_item("exitfirst", vm.ctx.new_bool(args.exit_first).into(), vm)?;
@@ -218,7 +222,8 @@ pub fn main(args: TestArgs) -> ExitCode {
         let problem = matches!(r.outcome.as_str(), "failed" | "error");
         if verbose || r.outcome != "passed" {
             let when = if r.outcome == "error" { format!(" (at {})", r.when) } else { String::new() };
-            let reason = if !problem && !r.message.is_empty() { format!(" - {}", r.message.lines().next().unwrap_or("")) } else { String::new() };
+            let reason =
+                if !problem && !r.message.is_empty() { format!(" - {}", r.message.lines().next().unwrap_or("")) } else { String::new() };
             println!("{label} {}{when}{reason}", r.id);
         }
         if problem {

@@ -88,7 +88,11 @@ impl Parser {
     }
 
     fn expect(&mut self, c: char) -> Result<(), CandidTextError> {
-        if self.eat(c) { Ok(()) } else { Err(self.err(format!("expected '{c}'"))) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.err(format!("expected '{c}'")))
+        }
     }
 
     fn ident(&mut self) -> Option<String> {
@@ -266,15 +270,14 @@ impl Parser {
             None => ("", raw.strip_prefix('+').unwrap_or(&raw)),
         };
         if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-            let n = u128::from_str_radix(hex, 16).map_err(|_| CandidTextError::Syntax { at: start, why: format!("invalid number {raw:?}") })?;
+            let n =
+                u128::from_str_radix(hex, 16).map_err(|_| CandidTextError::Syntax { at: start, why: format!("invalid number {raw:?}") })?;
             return Ok(IDLValue::Number(format!("{sign}{n}")));
         }
         if body.chars().all(|c| c.is_ascii_digit()) && !body.is_empty() {
             return Ok(IDLValue::Number(format!("{sign}{body}")));
         }
-        raw.parse::<f64>()
-            .map(IDLValue::Float64)
-            .map_err(|_| CandidTextError::Syntax { at: start, why: format!("invalid number {raw:?}") })
+        raw.parse::<f64>().map(IDLValue::Float64).map_err(|_| CandidTextError::Syntax { at: start, why: format!("invalid number {raw:?}") })
     }
 
     /// A quoted literal with Candid's escapes (`\n`, `\t`, `\\`, `\"`, `\u{..}`, `\XX` bytes).
@@ -305,11 +308,15 @@ impl Parser {
                             }
                             let hex: String = self.s[start..self.i].iter().filter(|c| **c != '_').collect();
                             self.expect('}')?;
-                            let ch = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(|| self.err("invalid \\u escape"))?;
+                            let ch = u32::from_str_radix(&hex, 16)
+                                .ok()
+                                .and_then(char::from_u32)
+                                .ok_or_else(|| self.err("invalid \\u escape"))?;
                             out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
                         }
                         h if h.is_ascii_hexdigit() => {
-                            let l = self.peek().filter(char::is_ascii_hexdigit).ok_or_else(|| self.err("a byte escape has two hex digits"))?;
+                            let l =
+                                self.peek().filter(char::is_ascii_hexdigit).ok_or_else(|| self.err("a byte escape has two hex digits"))?;
                             self.i += 1;
                             let byte = u8::from_str_radix(&format!("{h}{l}"), 16).map_err(|_| self.err("invalid byte escape"))?;
                             out.push(byte);
@@ -374,7 +381,11 @@ impl Parser {
                     }
                 }
                 fields.sort_by_key(|f| f.id.get_id());
-                if word == "record" { TypeInner::Record(fields) } else { TypeInner::Variant(fields) }
+                if word == "record" {
+                    TypeInner::Record(fields)
+                } else {
+                    TypeInner::Variant(fields)
+                }
             }
             other => return Err(CandidTextError::Syntax { at, why: format!("unknown type '{other}'") }),
         };

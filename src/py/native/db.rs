@@ -202,7 +202,13 @@ pub mod _db {
     /// Up to `limit` `(type, id, key)` records of the given types, merged in key order, after
     /// `after_key`.
     #[pyfunction]
-    fn scan_types(table: PyObjectRef, types: Vec<PyStrRef>, after_key: Option<PyStrRef>, limit: usize, vm: &VirtualMachine) -> PyResult<PyListRef> {
+    fn scan_types(
+        table: PyObjectRef,
+        types: Vec<PyStrRef>,
+        after_key: Option<PyStrRef>,
+        limit: usize,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyListRef> {
         let (mem, b) = tbl(&table, vm)?;
         let after = after_key.map(|a| s(&a));
         let mut rows: Vec<(String, String, String)> = Vec::new();
@@ -224,7 +230,9 @@ pub mod _db {
         rows.truncate(limit);
         let items = rows
             .into_iter()
-            .map(|(t, id, key)| vm.ctx.new_tuple(vec![vm.ctx.new_str(t).into(), vm.ctx.new_str(id).into(), vm.ctx.new_str(key).into()]).into())
+            .map(|(t, id, key)| {
+                vm.ctx.new_tuple(vec![vm.ctx.new_str(t).into(), vm.ctx.new_str(id).into(), vm.ctx.new_str(key).into()]).into()
+            })
             .collect();
         Ok(vm.ctx.new_list(items))
     }

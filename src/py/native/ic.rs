@@ -48,7 +48,9 @@ pub mod _ic {
             return Err(vm.new_value_error("recursion limit must be greater or equal than 1"));
         }
         if limit as u64 > max as u64 {
-            return Err(vm.new_value_error(format!("recursion limit {limit} is above codexvm's maximum of {max} (the canister's stack holds no more)")));
+            return Err(vm.new_value_error(format!(
+                "recursion limit {limit} is above codexvm's maximum of {max} (the canister's stack holds no more)"
+            )));
         }
         vm.recursion_limit.set(limit as usize);
         Ok(())
@@ -122,7 +124,8 @@ pub mod _ic {
         };
         if let (Some(canister), Some(name)) = (args.transform_canister, args.transform_method) {
             let context = args.transform_context.map(|c| c.as_bytes().to_vec()).unwrap_or_default();
-            let canister = Principal::try_from_slice(canister.as_bytes()).map_err(|e| vm.new_value_error(format!("transform canister: {e}")))?;
+            let canister =
+                Principal::try_from_slice(canister.as_bytes()).map_err(|e| vm.new_value_error(format!("transform canister: {e}")))?;
             req = req.transform_with(canister, name.to_string_lossy().into_owned(), context);
         }
         Ok(vm.ctx.new_bytes(req.encode()))

@@ -9,7 +9,12 @@ pub mod _runtime {
     /// Runs a codex (as task `task` when given) and returns realms' `run_code` result:
     /// `{success, result, logs}` or `{success: False, error, logs}`. Refused inside a task.
     #[pyfunction]
-    fn run_codex(source: PyStrRef, task: OptionalArg<Option<PyStrRef>>, filename: OptionalArg<PyStrRef>, vm: &VirtualMachine) -> PyResult<PyDictRef> {
+    fn run_codex(
+        source: PyStrRef,
+        task: OptionalArg<Option<PyStrRef>>,
+        filename: OptionalArg<PyStrRef>,
+        vm: &VirtualMachine,
+    ) -> PyResult<PyDictRef> {
         let task = task.flatten().map(|t| t.to_string_lossy().into_owned());
         let filename = filename.map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "<codex>".into());
         crate::tasks::nested::run(vm, &source.to_string_lossy(), task, &filename)
@@ -17,10 +22,9 @@ pub mod _runtime {
 
     fn privileged(vm: &VirtualMachine) -> PyResult<()> {
         if crate::py::policy::task().is_some() {
-            return Err(vm.new_exception_msg(
-                vm.ctx.exceptions.permission_error.to_owned(),
-                "only controllers can change grants".to_owned().into(),
-            ));
+            return Err(
+                vm.new_exception_msg(vm.ctx.exceptions.permission_error.to_owned(), "only controllers can change grants".to_owned().into())
+            );
         }
         Ok(())
     }

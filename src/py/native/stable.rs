@@ -60,9 +60,7 @@ pub mod _stable {
     #[pyfunction]
     fn remove(mem: u16, key: PyBytesRef, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
         let m = open(mem, Access::Write, vm)?;
-        let old = store::global::with(|s| s.remove(m, key.as_bytes()))
-            .map_err(|e| store_err(e, vm))?
-            .map_err(|e| store_err(e, vm))?;
+        let old = store::global::with(|s| s.remove(m, key.as_bytes())).map_err(|e| store_err(e, vm))?.map_err(|e| store_err(e, vm))?;
         Ok(opt_bytes(old, vm))
     }
 
@@ -76,13 +74,7 @@ pub mod _stable {
     /// Up to `limit` `(key, value)` pairs in key order, strictly after `after` (or from the
     /// start when it is None); `reverse=True` walks backwards from before `after`.
     #[pyfunction]
-    fn scan(
-        mem: u16,
-        after: Option<PyBytesRef>,
-        limit: usize,
-        reverse: OptionalArg<bool>,
-        vm: &VirtualMachine,
-    ) -> PyResult<PyListRef> {
+    fn scan(mem: u16, after: Option<PyBytesRef>, limit: usize, reverse: OptionalArg<bool>, vm: &VirtualMachine) -> PyResult<PyListRef> {
         let m = open(mem, Access::Read, vm)?;
         let reverse = reverse.unwrap_or(false);
         let after = after.as_ref().map(|b| b.as_bytes());
@@ -93,10 +85,8 @@ pub mod _stable {
             (true, None) => s.scan(m, Bound::Unbounded, Bound::Unbounded, limit, true),
         })
         .map_err(|e| store_err(e, vm))?;
-        let items = rows
-            .into_iter()
-            .map(|(k, v)| vm.ctx.new_tuple(vec![vm.ctx.new_bytes(k).into(), vm.ctx.new_bytes(v).into()]).into())
-            .collect();
+        let items =
+            rows.into_iter().map(|(k, v)| vm.ctx.new_tuple(vec![vm.ctx.new_bytes(k).into(), vm.ctx.new_bytes(v).into()]).into()).collect();
         Ok(vm.ctx.new_list(items))
     }
 }

@@ -64,7 +64,8 @@ pub mod _testcanister {
     fn install(vm: &VirtualMachine) -> PyResult<()> {
         privileged(vm)?;
         let m = module(vm)?;
-        let (c, report) = Canister::install(m, &candid::encode_args(()).expect("no args")).map_err(|e| vm.new_runtime_error(e.to_string()))?;
+        let (c, report) =
+            Canister::install(m, &candid::encode_args(()).expect("no args")).map_err(|e| vm.new_runtime_error(e.to_string()))?;
         if let Err(r) = report.result {
             return Err(vm.new_runtime_error(format!("init failed: {r}")));
         }
@@ -109,7 +110,10 @@ pub mod _testcanister {
     fn upgrade(vm: &VirtualMachine) -> PyResult<()> {
         let m = module(vm)?;
         with(vm, |c| {
-            c.upgrade(m, &candid::encode_args(()).expect("no args")).result.map(drop).map_err(|r| vm.new_runtime_error(format!("upgrade failed: {r}")))
+            c.upgrade(m, &candid::encode_args(()).expect("no args"))
+                .result
+                .map(drop)
+                .map_err(|r| vm.new_runtime_error(format!("upgrade failed: {r}")))
         })
     }
 

@@ -65,7 +65,13 @@ pub mod _testsession {
         guard(vm)?;
         let p = path.to_string_lossy();
         let p = Path::new(&*p);
-        Ok(if p.is_dir() { Some("dir") } else if p.is_file() { Some("file") } else { None })
+        Ok(if p.is_dir() {
+            Some("dir")
+        } else if p.is_file() {
+            Some("file")
+        } else {
+            None
+        })
     }
 
     /// The names in directory `path`, sorted.

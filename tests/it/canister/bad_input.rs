@@ -3,11 +3,11 @@
 //! source that does not compile; and a bounded fuzz over all endpoints. Every one gets a clear
 //! rejection or error reply, and the canister's data and service are unchanged.
 
-use candid::{Nat, Principal};
 use crate::support::canister::{b64, installed, result_of, run};
+use crate::support::repo;
+use candid::{Nat, Principal};
 use codexvm_host::Canister;
 use serde_json::Value;
-use crate::support::repo;
 
 /// `(method, is_query)` for every endpoint of `codexvm.did`.
 fn endpoints() -> Vec<(String, bool)> {
@@ -33,7 +33,8 @@ fn call(c: &mut Canister, method: &str, query: bool, arg: &[u8]) -> Result<Vec<u
 fn seeded() -> Canister {
     let mut c = installed();
     result_of(&mut c, "from ggg import Realm, User\nRealm(name='Steady Realm')\nfor i in range(3):\n    User(id=str(i))");
-    let r = c.update("create_scheduled_task", &candid::encode_args(("steady", b64("result = 1"), Nat::from(3600u32), Nat::from(0u32))).unwrap());
+    let r = c
+        .update("create_scheduled_task", &candid::encode_args(("steady", b64("result = 1"), Nat::from(3600u32), Nat::from(0u32))).unwrap());
     assert!(r.result.is_ok());
     c
 }
@@ -85,7 +86,12 @@ fn the_realms_endpoints_answer_bad_input_with_error_replies() {
         ("create_scheduled_task", candid::encode_args(("", b64("x = 1"), zero(), zero())).unwrap(), false, "name"),
         ("create_multi_step_scheduled_task", candid::encode_args(("t3", "[{not json", zero(), zero())).unwrap(), false, "JSON"),
         ("create_multi_step_scheduled_task", candid::encode_args(("t4", "{\"code\": 1}", zero(), zero())).unwrap(), false, "steps"),
-        ("create_multi_step_scheduled_task", candid::encode_args(("t5", format!("[{{\"code\": \"{}\"}}]", b64("def f(:\n  pass")), zero(), zero())).unwrap(), false, "line 1"),
+        (
+            "create_multi_step_scheduled_task",
+            candid::encode_args(("t5", format!("[{{\"code\": \"{}\"}}]", b64("def f(:\n  pass")), zero(), zero())).unwrap(),
+            false,
+            "line 1",
+        ),
         ("stop_task", candid::encode_one("no-such-task").unwrap(), false, "no-such-task"),
         ("start_task", candid::encode_one("no-such-task").unwrap(), false, "no-such-task"),
         ("get_task_logs", candid::encode_args(("no-such-task", Nat::from(5u32))).unwrap(), true, "no-such-task"),
@@ -124,7 +130,24 @@ fn a_bounded_fuzz_over_every_endpoint_changes_nothing() {
     let (mut calls, mut rejected) = (0, 0);
     for _ in 0..400 {
         let (method, query) = &eps[(next() % eps.len() as u64) as usize];
-        if ["delete_task", "clear_task", "run_codex", "execute_code", "grant_role", "revoke_role", "create_task", "stop_task", "start_task", "create_scheduled_task", "create_multi_step_scheduled_task", "grant_namespace", "revoke_namespace"].contains(&method.as_str()) && next() % 2 == 0 {
+        if [
+            "delete_task",
+            "clear_task",
+            "run_codex",
+            "execute_code",
+            "grant_role",
+            "revoke_role",
+            "create_task",
+            "stop_task",
+            "start_task",
+            "create_scheduled_task",
+            "create_multi_step_scheduled_task",
+            "grant_namespace",
+            "revoke_namespace",
+        ]
+        .contains(&method.as_str())
+            && next() % 2 == 0
+        {
             // Mutating endpoints get random bytes only, so that valid calls do not change data
             // the test then compares.
             let n = (next() % 48) as usize;
@@ -141,7 +164,21 @@ fn a_bounded_fuzz_over_every_endpoint_changes_nothing() {
             3 => candid::encode_args((t(next()), Nat::from(next() % 10), Nat::from(next() % 10), t(next()))).unwrap(),
             _ => (0..(next() % 64)).map(|_| next() as u8).collect(),
         };
-        if ["delete_task", "clear_task", "stop_task", "start_task", "grant_namespace", "revoke_namespace", "run_codex", "execute_code", "create_scheduled_task", "create_multi_step_scheduled_task", "create_task"].contains(&method.as_str()) {
+        if [
+            "delete_task",
+            "clear_task",
+            "stop_task",
+            "start_task",
+            "grant_namespace",
+            "revoke_namespace",
+            "run_codex",
+            "execute_code",
+            "create_scheduled_task",
+            "create_multi_step_scheduled_task",
+            "create_task",
+        ]
+        .contains(&method.as_str())
+        {
             // Names of nothing that exists, or code that cannot run: refused or harmless.
             if arg.starts_with(b"DIDL") && ["steady", "task_steady"].iter().any(|s| arg.windows(s.len()).any(|w| w == s.as_bytes())) {
                 continue;

@@ -3,9 +3,9 @@
 //! canister's own endpoints.
 
 use crate::support::canister::{advance, create, installed, result_of, run, state, StepSpec, TaskSpec, TaskState};
+use crate::support::repo;
 use codexvm_host::Canister;
 use serde_json::Value;
-use crate::support::repo;
 
 fn example(file: &str) -> String {
     std::fs::read_to_string(repo(&format!("codex_examples/{file}"))).expect("read example")
@@ -18,7 +18,9 @@ fn seeded(users: usize, governance: Option<(usize, usize)>) -> Canister {
     let r = run(&mut c, &seed);
     assert!(r.success, "{:?}", r.error);
     if let Some((p, v)) = governance {
-        let seed = example("seed_governance.py").replace("PROPOSALS = 20", &format!("PROPOSALS = {p}")).replace("VOTERS = 50", &format!("VOTERS = {v}"));
+        let seed = example("seed_governance.py")
+            .replace("PROPOSALS = 20", &format!("PROPOSALS = {p}"))
+            .replace("VOTERS = 50", &format!("VOTERS = {v}"));
         let r = run(&mut c, &seed);
         assert!(r.success, "{:?}", r.error);
     }
@@ -91,7 +93,10 @@ fn governance_automation_closes_each_due_proposal_once() {
     let mut c = seeded(30, Some((12, 10)));
     create_example(&mut c, "governance", "governance_automation_codex.py", Some(60));
     run_cycles(&mut c, "governance", 1);
-    let closed = result_of(&mut c, "from ggg import Proposal\nresult = sorted(p.proposal_id for p in Proposal.instances() if p.status in ('accepted', 'rejected'))");
+    let closed = result_of(
+        &mut c,
+        "from ggg import Proposal\nresult = sorted(p.proposal_id for p in Proposal.instances() if p.status in ('accepted', 'rejected'))",
+    );
     assert_eq!(closed, r#"["prop_000", "prop_002", "prop_004", "prop_006", "prop_008", "prop_010"]"#);
     let s = state(&mut c, "governance");
     assert_eq!(counters(&s)["task_governance::ClosedProposal_count"], "6");

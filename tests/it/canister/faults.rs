@@ -52,7 +52,12 @@ fn state(c: &mut Canister, name: &str) -> TaskState {
 #[test]
 fn a_trap_at_any_point_of_an_execution_keeps_the_last_committed_state() {
     let mut c = installed();
-    let spec = TaskSpec { name: "batch".into(), steps: vec![StepSpec { code: Some(BATCH.into()), ..Default::default() }], repeat_every: Some(60), ..Default::default() };
+    let spec = TaskSpec {
+        name: "batch".into(),
+        steps: vec![StepSpec { code: Some(BATCH.into()), ..Default::default() }],
+        repeat_every: Some(60),
+        ..Default::default()
+    };
     let made: Result<candid::Reserved, String> = c.update("create_task", &candid::encode_one(&spec).unwrap()).decode();
     made.unwrap();
     c.advance_time(Duration::from_secs(1));
@@ -87,14 +92,19 @@ fn a_trap_at_any_point_of_an_execution_keeps_the_last_committed_state() {
     assert_eq!(rows, 20 * after);
     let st = state(&mut c, "batch");
     assert!(st.task.executions.iter().any(|e| e.status == "failed"), "some executions were cut by traps");
-    eprintln!("{limits_tried} trap points tried, {traps} executions trapped and recorded, {after} runs committed of {} executions", st.task.executions_total);
+    eprintln!(
+        "{limits_tried} trap points tried, {traps} executions trapped and recorded, {after} runs committed of {} executions",
+        st.task.executions_total
+    );
 }
 
 #[test]
 fn a_trap_between_steps_and_an_upgrade_between_steps_keep_the_chain() {
     let mut c = installed();
     let step = |n: u32| StepSpec {
-        code: Some(format!("from kybra_simple_db import String\nclass Mark(TaskEntity):\n    k = String()\nMark(k='step {n}')\nresult = {n}")),
+        code: Some(format!(
+            "from kybra_simple_db import String\nclass Mark(TaskEntity):\n    k = String()\nMark(k='step {n}')\nresult = {n}"
+        )),
         run_next_after: Some(if n == 0 { 0 } else { 30 }),
         ..Default::default()
     };

@@ -27,7 +27,8 @@ fn memory_bombs_are_stopped_and_keep_nothing() {
     let before = c.stable_memory();
     let growing = c.update(
         "run_codex",
-        &candid::encode_one("from ggg import Realm\nRealm(name='not kept')\nkeep = []\nwhile True:\n    keep.append(bytearray(10**7))").unwrap(),
+        &candid::encode_one("from ggg import Realm\nRealm(name='not kept')\nkeep = []\nwhile True:\n    keep.append(bytearray(10**7))")
+            .unwrap(),
     );
     let rej = growing.reject();
     assert_eq!(rej.code, RejectCode::CanisterError);

@@ -40,7 +40,11 @@ fn pocketic_runs_the_same_scenarios_when_available() {
     // Written to the terminal directly (the test harness captures print!), so it is always seen.
     let mut out = std::io::stderr();
     let Some(server) = std::env::var_os("POCKET_IC_BIN") else {
-        let _ = writeln!(out, "SKIPPED: PocketIC scenarios ({} of them): POCKET_IC_BIN is not set (nothing is downloaded)", scenarios::ALL.len());
+        let _ = writeln!(
+            out,
+            "SKIPPED: PocketIC scenarios ({} of them): POCKET_IC_BIN is not set (nothing is downloaded)",
+            scenarios::ALL.len()
+        );
         return;
     };
     on_pocket_ic(server.into(), &mut out);

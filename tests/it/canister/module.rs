@@ -2,10 +2,10 @@
 //! in the wasmtime test host: replica limits, guarded execution, atomic executions,
 //! the standard library, upgrades, and the Candid interface.
 
-use candid::Principal;
 use crate::support::canister::{installed, module, run, wasm_path};
-use codexvm_host::{Canister, RejectCode};
 use crate::support::repo;
+use candid::Principal;
+use codexvm_host::{Canister, RejectCode};
 
 #[test]
 fn module_passes_the_replicas_limits() {

@@ -2,11 +2,11 @@
 //! roll back and are recorded, budgets, async codexes awaiting real calls, upgrades that keep
 //! schedules, the realms-compatible endpoints, and the tax-collection scenario.
 
-use candid::{CandidType, Deserialize, Nat, Principal};
 use crate::support::canister::{advance, b64, create, installed, module, result_of, run, spec, state, StepSpec, TaskSpec, TaskView};
+use crate::support::repo;
+use candid::{CandidType, Deserialize, Nat, Principal};
 use codexvm_host::{Canister, Limits, RejectCode};
 use serde_json::Value;
-use crate::support::repo;
 
 #[derive(Debug, Clone, Copy, CandidType, Deserialize, PartialEq, Eq)]
 enum Role {
@@ -56,7 +56,10 @@ fn roles_guard_every_endpoint() {
     assert!(made.is_ok());
     let listed: Result<Vec<TaskView>, String> = c.query_as(bob, "list_tasks", &candid::encode_args(()).unwrap()).decode();
     assert!(listed.unwrap().iter().any(|t| t.name == "guarded"));
-    assert!(c.update_as(alice, "grant_namespace", &candid::encode_args(("guarded", "other", false)).unwrap()).result.is_err(), "grants are for controllers");
+    assert!(
+        c.update_as(alice, "grant_namespace", &candid::encode_args(("guarded", "other", false)).unwrap()).result.is_err(),
+        "grants are for controllers"
+    );
     // Revoking takes effect at once.
     let r: Result<Vec<Role>, String> = c.update("revoke_role", &grant(alice, Role::Admin)).decode();
     assert_eq!(r.unwrap(), vec![]);
@@ -225,7 +228,8 @@ fn the_realms_endpoints_keep_their_shapes() {
     assert_eq!(logs["executions"][0]["status"], "completed");
     assert_eq!(logs["executions"][0]["result"], "\"awaited\"");
     // create_scheduled_task with base64 code, honouring run_after.
-    let v = text_reply(&mut c, None, "create_scheduled_task", candid::encode_args(("nightly", b64("result = 7"), n(3600), n(120))).unwrap());
+    let v =
+        text_reply(&mut c, None, "create_scheduled_task", candid::encode_args(("nightly", b64("result = 7"), n(3600), n(120))).unwrap());
     assert_eq!(v["success"], true, "{v}");
     let id = v["task_id"].as_str().unwrap().to_owned();
     assert_eq!(v["repeat_every"], 3600);
@@ -237,9 +241,14 @@ fn the_realms_endpoints_keep_their_shapes() {
     advance(&mut c, 1);
     let logs = text_reply_q(&mut c, "get_task_logs", candid::encode_args((id.clone(), n(5))).unwrap());
     assert_eq!((logs["total_executions"].as_u64(), logs["task_name"].as_str()), (Some(1), Some("nightly")));
-    assert_eq!(text_reply_q(&mut c, "get_task_logs", candid::encode_args(("nightly", n(5))).unwrap())["task_id"], id.as_str(), "or by name");
+    assert_eq!(
+        text_reply_q(&mut c, "get_task_logs", candid::encode_args(("nightly", n(5))).unwrap())["task_id"],
+        id.as_str(),
+        "or by name"
+    );
     // Multi-step, stop and start.
-    let steps = serde_json::json!([{"code": b64("result = 1"), "run_next_after": 0}, {"code": b64("result = 2"), "run_next_after": 60}]).to_string();
+    let steps = serde_json::json!([{"code": b64("result = 1"), "run_next_after": 0}, {"code": b64("result = 2"), "run_next_after": 60}])
+        .to_string();
     let v = text_reply(&mut c, None, "create_multi_step_scheduled_task", candid::encode_args(("two", steps, n(0), n(0))).unwrap());
     assert_eq!(v["steps_count"], 2);
     let two = v["task_id"].as_str().unwrap().to_owned();
@@ -247,7 +256,11 @@ fn the_realms_endpoints_keep_their_shapes() {
     let v = text_reply(&mut c, None, "stop_task", candid::encode_one(two.clone()).unwrap());
     assert_eq!((v["success"].as_bool(), v["name"].as_str()), (Some(true), Some("two")));
     advance(&mut c, 120);
-    assert_eq!(text_reply_q(&mut c, "get_task_logs", candid::encode_args((two.clone(), n(5))).unwrap())["total_executions"], 1, "a stopped task does not run");
+    assert_eq!(
+        text_reply_q(&mut c, "get_task_logs", candid::encode_args((two.clone(), n(5))).unwrap())["total_executions"],
+        1,
+        "a stopped task does not run"
+    );
     let v = text_reply(&mut c, None, "start_task", candid::encode_one(two.clone()).unwrap());
     assert_eq!(v["success"], true);
     advance(&mut c, 1);
@@ -324,13 +337,15 @@ fn objects_and_status_as_realms_served_them() {
     let RealmResponseData::ObjectsList(l) = r.data else { panic!("{r:?}") };
     assert_eq!(l.objects.len(), 1);
     assert!(l.objects[0].contains("\"id\": \"u3\""), "{}", l.objects[0]);
-    let r: RealmResponse = c.query("get_objects_paginated", &candid::encode_args(("User", Nat::from(1u8), Nat::from(2u8), "desc")).unwrap()).decode();
+    let r: RealmResponse =
+        c.query("get_objects_paginated", &candid::encode_args(("User", Nat::from(1u8), Nat::from(2u8), "desc")).unwrap()).decode();
     let RealmResponseData::ObjectsListPaginated(p) = r.data else { panic!("{r:?}") };
     assert_eq!(p.pagination.total_items_count, candid::Int::from(5));
     assert_eq!(p.pagination.total_pages, candid::Int::from(3));
     assert_eq!(p.objects.len(), 2);
     assert!(p.objects[0].contains("u2") && p.objects[1].contains("u1"), "{:?}", p.objects);
-    let r: RealmResponse = c.query("get_objects_paginated", &candid::encode_args(("NoSuchClass", Nat::from(0u8), Nat::from(2u8), "asc")).unwrap()).decode();
+    let r: RealmResponse =
+        c.query("get_objects_paginated", &candid::encode_args(("NoSuchClass", Nat::from(0u8), Nat::from(2u8), "asc")).unwrap()).decode();
     assert!(!r.success);
     let r: RealmResponse = c.query("status", &candid::encode_args(()).unwrap()).decode();
     let RealmResponseData::Status(s) = r.data else { panic!("{r:?}") };

@@ -17,7 +17,8 @@ fn result_is_json_of_top_level_result() {
 fn output_is_captured_in_order() {
     in_vm(|| {
         fresh_store();
-        let x = run("import sys\nprint('one')\nfrom kybra import ic\nic.print('two', 3)\nsys.stderr.write('err\\n')\nprint('four', end='')");
+        let x =
+            run("import sys\nprint('one')\nfrom kybra import ic\nic.print('two', 3)\nsys.stderr.write('err\\n')\nprint('four', end='')");
         assert!(x.outcome.ok());
         assert_eq!(x.outcome.captured.stdout, "one\ntwo 3\nfour");
         assert_eq!(x.outcome.captured.stderr, "err\n");
@@ -126,7 +127,10 @@ p.insert(Principal.anonymous(), b"\x00\x01")
 result = [m.keys(), old, m.get(2), m.remove(33), m.len(), m.values(1, 2), m.items(0, 1),
           [(k.to_str(), v.hex()) for k, v in p.items()]]
 "#;
-        assert_eq!(result_of(src), r#"[[2, 10, 33, 1099511627776], "v2", "two", "v33", 3, ["v10", "v1099511627776"], [[2, "two"]], [["2vxsx-fae", "0001"]]]"#);
+        assert_eq!(
+            result_of(src),
+            r#"[[2, 10, 33, 1099511627776], "v2", "two", "v33", 3, ["v10", "v1099511627776"], [[2, "two"]], [["2vxsx-fae", "0001"]]]"#
+        );
     });
 }
 

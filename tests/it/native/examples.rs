@@ -2,10 +2,10 @@
 //! (natively, on a manual clock), with what they wrote checked: entities, counts, exactly-once
 //! effects, and the stored key layout of their TaskEntity records.
 
-use codexvm::tasks::runner::{self, ApiArg};
-use serde_json::{json, Value};
 use crate::support::task_clock::{create, setup, state, tick_at, T0};
 use crate::support::{in_vm, repo, result_of, run};
+use codexvm::tasks::runner::{self, ApiArg};
+use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
 
@@ -103,8 +103,12 @@ fn batch_processing_sees_every_user_once_per_cycle_and_keeps_its_cursor() {
         let high = (0..250).filter(|&i| income(i) >= 7_000).count() as i64;
         for cycle in ["cycle_1", "cycle_2"] {
             let c = json_field(by_alias(&s, ty, cycle), "value");
-            assert_eq!(c, json!({"processed": 250, "income_total": expected_total,
-                                 "brackets": {"low": low, "middle": 250 - low - high, "high": high}}), "{cycle}");
+            assert_eq!(
+                c,
+                json!({"processed": 250, "income_total": expected_total,
+                                 "brackets": {"low": low, "middle": 250 - low - high, "high": high}}),
+                "{cycle}"
+            );
         }
         assert_eq!(by_alias(&s, ty, "batch_position")["value"], "0", "reset after the cycle");
         let stats = json_field(by_alias(&s, ty, "statistics"), "value");
@@ -113,8 +117,10 @@ fn batch_processing_sees_every_user_once_per_cycle_and_keeps_its_cursor() {
         // The stored layout: `task_<name>::<Class>@<id>`, its counters and the alias index.
         assert_eq!(s["counters"]["task_batch::ProcessingState_id"], "4");
         assert_eq!(s["counters"]["task_batch::ProcessingState_count"], "4");
-        assert_eq!(s["records"]["task_batch::ProcessingState_alias"],
-                   json!({"batch_position": "1", "statistics": "2", "cycle_1": "3", "cycle_2": "4"}));
+        assert_eq!(
+            s["records"]["task_batch::ProcessingState_alias"],
+            json!({"batch_position": "1", "statistics": "2", "cycle_1": "3", "cycle_2": "4"})
+        );
         assert_eq!(s["records"][ty]["1"]["_type"], ty);
         // It only reads the users.
         assert_eq!(query("from ggg import User\nresult = [User.count(), User['user_00001'].income]"), json!([250, 1000]));
@@ -153,20 +159,37 @@ fn multi_state_keeps_three_entity_types_apart_in_one_namespace() {
         assert_eq!((batch["position"].as_i64(), batch["total"].as_i64()), (Some(0), Some(42)));
 
         // Each invalid vote is logged once, although both passes saw it.
-        let errors: Vec<&str> = s["records"]["task_audit::ErrorLog"].as_object().unwrap().values().map(|r| r["message"].as_str().unwrap()).collect();
+        let errors: Vec<&str> =
+            s["records"]["task_audit::ErrorLog"].as_object().unwrap().values().map(|r| r["message"].as_str().unwrap()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors.iter().any(|m| m.contains("invalid choice 'maybe'")), "{errors:?}");
         assert!(errors.iter().any(|m| m.contains("unknown proposal 'prop_withdrawn'")), "{errors:?}");
 
         // Three types, each with its own ids and counters, all under the task's namespace.
         let c = &s["counters"];
-        assert_eq!((c["task_audit::BatchState_count"].as_str(), c["task_audit::ProcessingMetrics_count"].as_str(), c["task_audit::ErrorLog_count"].as_str()),
-                   (Some("1"), Some("4"), Some("2")));
+        assert_eq!(
+            (
+                c["task_audit::BatchState_count"].as_str(),
+                c["task_audit::ProcessingMetrics_count"].as_str(),
+                c["task_audit::ErrorLog_count"].as_str()
+            ),
+            (Some("1"), Some("4"), Some("2"))
+        );
         let mut types: Vec<&String> = s["records"].as_object().unwrap().keys().collect();
         types.sort();
-        assert_eq!(types, ["task_audit::BatchProgress", "task_audit::BatchProgress_alias", "task_audit::BatchState",
-                           "task_audit::BatchState_alias", "task_audit::ErrorLog", "task_audit::ErrorLog_alias",
-                           "task_audit::ProcessingMetrics", "task_audit::ProcessingMetrics_alias"]);
+        assert_eq!(
+            types,
+            [
+                "task_audit::BatchProgress",
+                "task_audit::BatchProgress_alias",
+                "task_audit::BatchState",
+                "task_audit::BatchState_alias",
+                "task_audit::ErrorLog",
+                "task_audit::ErrorLog_alias",
+                "task_audit::ProcessingMetrics",
+                "task_audit::ProcessingMetrics_alias"
+            ]
+        );
     });
 }
 
@@ -243,8 +266,10 @@ fn social_benefits_pay_each_eligible_user_once_per_month() {
         assert_eq!(query(&jan(totals)), json!([eligible, eligible, 50 * eligible, 100_000 - 50 * eligible]));
         let s = state("benefits");
         let month = by_alias(&s, "task_benefits::BenefitRun", "2027-01");
-        assert_eq!((month["status"].as_str(), month["paid_count"].as_i64(), month["paid_total"].as_i64(), month["position"].as_i64()),
-                   (Some("done"), Some(eligible), Some(50 * eligible), Some(250)));
+        assert_eq!(
+            (month["status"].as_str(), month["paid_count"].as_i64(), month["paid_total"].as_i64(), month["position"].as_i64()),
+            (Some("done"), Some(eligible), Some(50 * eligible), Some(250))
+        );
 
         // Later in the month: nothing more is paid.
         for now in [t, t + 60, T0 + 10 * DAY] {

@@ -7,10 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use crate::support::{fresh_store, in_vm, repo, run};
 use codexvm::host::{self, Clock, NativeHost, Reply};
 use codexvm::store::{self, ENTITY_MAP};
 use serde_json::{json, Value};
-use crate::support::{fresh_store, in_vm, repo, run};
 
 const T0: i64 = 1_800_000_000;
 const RAW_RAND: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -37,14 +37,21 @@ fn plain(file: &str, source: String, time_s: i64) -> Step {
 fn plan(users: usize, governance: Option<(usize, usize)>, extra: Option<&str>, task: &str, file: &str, runs: i64) -> Vec<Step> {
     let mut steps = vec![plain("seed_realm.py", example("seed_realm.py").replace("USERS = 10_000", &format!("USERS = {users}")), T0)];
     if let Some((p, v)) = governance {
-        let src = example("seed_governance.py").replace("PROPOSALS = 20", &format!("PROPOSALS = {p}")).replace("VOTERS = 50", &format!("VOTERS = {v}"));
+        let src = example("seed_governance.py")
+            .replace("PROPOSALS = 20", &format!("PROPOSALS = {p}"))
+            .replace("VOTERS = 50", &format!("VOTERS = {v}"));
         steps.push(plain("seed_governance.py", src, T0));
     }
     if let Some(code) = extra {
         steps.push(plain("setup", code.into(), T0));
     }
     for i in 0..runs {
-        steps.push(Step { source: example(file), filename: format!("codex_examples/{file}"), time_s: T0 + 60 * (i + 1), task: Some(task.into()) });
+        steps.push(Step {
+            source: example(file),
+            filename: format!("codex_examples/{file}"),
+            time_s: T0 + 60 * (i + 1),
+            task: Some(task.into()),
+        });
     }
     steps
 }
@@ -174,7 +181,9 @@ fn more_links(x: Option<&Value>, y: Option<&Value>) -> bool {
     let ids = |v: &Value| -> Option<BTreeSet<String>> {
         match v {
             Value::String(s) if s.chars().all(|c| c.is_ascii_digit()) => Some([s.clone()].into()),
-            Value::Array(items) => items.iter().map(|i| i.as_str().filter(|s| s.chars().all(|c| c.is_ascii_digit())).map(str::to_owned)).collect(),
+            Value::Array(items) => {
+                items.iter().map(|i| i.as_str().filter(|s| s.chars().all(|c| c.is_ascii_digit())).map(str::to_owned)).collect()
+            }
             _ => None,
         }
     };

@@ -13,11 +13,7 @@ fn the_faults_report_shows_everything_stopped_or_survived_and_nothing_lost() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprintln!("{stdout}");
     assert!(out.status.success(), "{stdout}\n{stderr}");
-    let rows: Vec<Vec<&str>> = stdout
-        .lines()
-        .skip(2)
-        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
-        .collect();
+    let rows: Vec<Vec<&str>> = stdout.lines().skip(2).map(|l| l.trim_matches('|').split('|').map(str::trim).collect()).collect();
     assert_eq!(rows.len(), 4, "{stdout}");
     for r in &rows {
         let n = |i: usize| r[i].parse::<u64>().unwrap_or_else(|_| panic!("{r:?}"));

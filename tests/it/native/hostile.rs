@@ -85,7 +85,11 @@ const PATCHES: &[(&str, &str, &str)] = &[
         "from kybra_simple_db import entity\nimport ggg\nresult = entity._defined_classes['User'] is ggg.User",
         "true",
     ),
-    ("import sys\nsys.settrace(lambda *a: None)\nsys.setrecursionlimit(20)", "import sys\nresult = [sys.gettrace(), sys.getrecursionlimit()]", "[null, 1000]"),
+    (
+        "import sys\nsys.settrace(lambda *a: None)\nsys.setrecursionlimit(20)",
+        "import sys\nresult = [sys.gettrace(), sys.getrecursionlimit()]",
+        "[null, 1000]",
+    ),
     ("import gc\ngc.set_threshold(1)\ngc.disable()", "import gc\nresult = [gc.get_threshold(), gc.isenabled()]", "[[10000, 10, 0], true]"),
     ("import sys\nsys.stdout = None", "print('still captured')\nresult = 1", "1"),
     ("import statistics\nstatistics.mean = lambda xs: 0", "import statistics\nresult = statistics.mean([2, 4])", "3"),

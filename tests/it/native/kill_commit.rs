@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use codexvm::store::{FileMemory, Store};
 use crate::support::repo;
+use codexvm::store::{FileMemory, Store};
 
 /// Each run bumps a generation and rewrites 600 items of 1 KiB with it, in one commit.
 const WRITER: &str = r#"

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use codexvm::store::{self, ENTITY_MAP};
 use crate::support::{fresh_store, in_vm, repo, run};
+use codexvm::store::{self, ENTITY_MAP};
 
 /// The CPython of `scripts/setup-python` (with kybra-simple-db 0.5.0 from PyPI).
 fn cpython() -> PathBuf {
@@ -41,7 +41,8 @@ fn run_codexvm(script: &PathBuf) -> (String, Store) {
         if let Err(e) = &x.outcome.result {
             panic!("codexvm raised:\n{}\noutput:\n{}", e.traceback, x.outcome.captured.stdout);
         }
-        let rows = store::global::with(|s| s.scan(ENTITY_MAP, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded, usize::MAX, false)).unwrap();
+        let rows =
+            store::global::with(|s| s.scan(ENTITY_MAP, std::ops::Bound::Unbounded, std::ops::Bound::Unbounded, usize::MAX, false)).unwrap();
         let store = rows.into_iter().map(|(k, v)| (String::from_utf8(k).unwrap(), String::from_utf8(v).unwrap())).collect();
         (x.outcome.captured.stdout, store)
     })

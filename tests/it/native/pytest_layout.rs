@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use codexvm::cli::pytest::{run_suite, TestArgs};
 use crate::support::{in_vm, repo};
+use codexvm::cli::pytest::{run_suite, TestArgs};
 
 fn cpython() -> PathBuf {
     let p = std::env::var_os("CODEXVM_CPYTHON").map(PathBuf::from).unwrap_or_else(|| repo("target/py-venv/bin/python"));

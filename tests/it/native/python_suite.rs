@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use codexvm::cli::pytest::{run_suite, TestArgs};
 use crate::support::{in_vm, repo};
+use codexvm::cli::pytest::{run_suite, TestArgs};
 
 #[test]
 fn python_tests_pass_inside_the_interpreter() {

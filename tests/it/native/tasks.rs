@@ -1,10 +1,10 @@
 //! The scheduler and executor, natively on a manual clock: schedules, step chains, failures,
 //! retries, traps, budgets, async codexes, isolation, and the tax-collection scenario.
 
-use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
-use serde_json::{json, Value};
 use crate::support::task_clock::{create, set_time, setup, state, tick_at, T0};
 use crate::support::{in_vm, repo, result_of, run};
+use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
+use serde_json::{json, Value};
 
 fn step(code: &str) -> Value {
     json!({"code": code})
@@ -23,7 +23,10 @@ fn a_one_shot_task_runs_once_and_records_its_execution() {
         let s = state("once");
         assert_eq!(s["status"], "completed");
         let e = &s["executions"][0];
-        assert_eq!((e["status"].as_str(), e["result"].as_str(), e["logs"].as_str()), (Some("completed"), Some("{\"n\": 1}"), Some("hello")));
+        assert_eq!(
+            (e["status"].as_str(), e["result"].as_str(), e["logs"].as_str()),
+            (Some("completed"), Some("{\"n\": 1}"), Some("hello"))
+        );
         assert_eq!(runner::next_wakeup().unwrap(), None);
     });
 }
@@ -70,7 +73,9 @@ fn steps_run_in_order_with_their_delays_and_share_the_namespace() {
         setup();
         let s1 = "from kybra_simple_db import String\nclass Box(TaskEntity):\n    __alias__ = 'k'\n    k = String()\n    v = String()\nBox(k='x', v='step1')";
         let s2 = "from kybra_simple_db import String\nclass Box(TaskEntity):\n    __alias__ = 'k'\n    k = String()\n    v = String()\nb = Box['x']\nb.v = b.v + '+step2'\nresult = b.v";
-        create(json!({"name": "chain", "steps": [json!({"code": s1}), json!({"code": s2, "run_next_after": 30}), json!({"code": "result = 'three'", "run_next_after": 5})]}));
+        create(
+            json!({"name": "chain", "steps": [json!({"code": s1}), json!({"code": s2, "run_next_after": 30}), json!({"code": "result = 'three'", "run_next_after": 5})]}),
+        );
         assert_eq!(tick_at(T0).len(), 1);
         assert!(tick_at(T0 + 29).is_empty());
         let two = tick_at(T0 + 30);
@@ -85,7 +90,8 @@ fn steps_run_in_order_with_their_delays_and_share_the_namespace() {
 fn a_failing_codex_rolls_back_and_is_recorded_as_failed() {
     in_vm(|| {
         setup();
-        let code = "from kybra_simple_db import String\nclass S(TaskEntity):\n    k = String()\nS(k='written')\nraise ValueError('bad batch')";
+        let code =
+            "from kybra_simple_db import String\nclass S(TaskEntity):\n    k = String()\nS(k='written')\nraise ValueError('bad batch')";
         create(json!({"name": "fails", "steps": [step(code)]}));
         let out = tick_at(T0);
         assert!(!out[0].ok);
@@ -115,8 +121,7 @@ if c.n == 2:
 result = c.n
 "#;
         create(json!({"name": "rep", "steps": [step(code)], "repeat_every": 10}));
-        let results: Vec<(bool, Option<String>)> =
-            (0..4).flat_map(|i| tick_at(T0 + 10 * i)).map(|o| (o.ok, o.result)).collect();
+        let results: Vec<(bool, Option<String>)> = (0..4).flat_map(|i| tick_at(T0 + 10 * i)).map(|o| (o.ok, o.result)).collect();
         // Run 2 failed and was rolled back, so run 3 sees n == 1 again, fails again... the failure is
         // deterministic; what matters: each period ran once and nothing was counted twice.
         assert_eq!(results[0], (true, Some("1".into())));
@@ -131,7 +136,8 @@ fn retries_follow_the_task_policy() {
     in_vm(|| {
         setup();
         // Fails until its task has three executions on record (the earlier ones failed).
-        let flaky = "from ggg import Task\nt = Task['retry']\nif len(list(t.executions)) < 3:\n    raise RuntimeError('not yet')\nresult = 'ok'";
+        let flaky =
+            "from ggg import Task\nt = Task['retry']\nif len(list(t.executions)) < 3:\n    raise RuntimeError('not yet')\nresult = 'ok'";
         create(json!({"name": "retry", "steps": [step(flaky)], "max_retries": 2, "retry_delay": 15}));
         assert!(!tick_at(T0)[0].ok);
         assert_eq!(state("retry")["status"], "pending", "waiting for its retry, not running");
@@ -214,7 +220,9 @@ fn bad_task_specs_are_refused_with_clear_errors() {
             assert!(err.contains(why), "{spec}: {err}");
         }
         create(json!({"name": "dup", "steps": [step("x = 1")]}));
-        let err = runner::api("create_task", vec![ApiArg::Str(json!({"name": "dup", "steps": [step("x = 1")]}).to_string()), ApiArg::Int(T0)]).unwrap_err();
+        let err =
+            runner::api("create_task", vec![ApiArg::Str(json!({"name": "dup", "steps": [step("x = 1")]}).to_string()), ApiArg::Int(T0)])
+                .unwrap_err();
         assert!(err.to_string().contains("already exists"));
         assert!(runner::api("state", vec![ApiArg::Str("nope".into()), ApiArg::Int(0)]).unwrap_err().to_string().contains("no task named"));
     });
@@ -297,7 +305,8 @@ fn a_failure_injected_mid_batch_does_not_charge_anyone_twice() {
             "    tax = calculate_tax(user)",
             "    if user.id == 'user_00150' and not Fault['done']:\n        raise RuntimeError('injected fault')\n    tax = calculate_tax(user)",
         );
-        let code = format!("from kybra_simple_db import Entity, String\nclass Fault(Entity):\n    __alias__ = 'k'\n    k = String()\n{fixed}");
+        let code =
+            format!("from kybra_simple_db import Entity, String\nclass Fault(Entity):\n    __alias__ = 'k'\n    k = String()\n{fixed}");
         create(json!({"name": "faulty", "steps": [step(&code)], "repeat_every": 60}));
         let mut t = T0;
         let mut failures = 0;
@@ -312,7 +321,8 @@ fn a_failure_injected_mid_batch_does_not_charge_anyone_twice() {
             t += 60;
         }
         assert_eq!(failures, 1);
-        let totals = result_of("from ggg import Transfer\nresult = [Transfer.count(), len(set(t.principal_from for t in Transfer.instances()))]");
+        let totals =
+            result_of("from ggg import Transfer\nresult = [Transfer.count(), len(set(t.principal_from for t in Transfer.instances()))]");
         assert_eq!(totals, "[300, 300]", "every user charged exactly once");
     });
 }

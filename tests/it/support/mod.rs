@@ -14,12 +14,7 @@ pub mod task_clock;
 
 /// Runs `f` on a thread with a large stack (RustPython recurses on the native stack).
 pub fn in_vm<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    std::thread::Builder::new().stack_size(256 << 20).spawn(f).expect("spawn").join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// Installs an empty in-memory store on this thread.
@@ -60,4 +55,5 @@ pub fn native_modules_check() -> String {
 }
 
 /// What [`native_modules_check`] returns.
-pub const NATIVE_MODULES_MISSING: &str = r#"["zlib", "_csv", "pyexpat", "_pickle", "_codecs_jp", "_multibytecodec", "_asyncio", "_lzma", "_bz2"]"#;
+pub const NATIVE_MODULES_MISSING: &str =
+    r#"["zlib", "_csv", "pyexpat", "_pickle", "_codecs_jp", "_multibytecodec", "_asyncio", "_lzma", "_bz2"]"#;

@@ -53,7 +53,8 @@ pub fn access_is_checked_inside_the_methods(ic: &mut dyn Ic) {
 
 /// `ic.trap` after writing entities, a stable map and the interpreter's heap: all of it is undone.
 pub fn a_trap_undoes_heap_and_stable_memory(ic: &mut dyn Ic) {
-    let size = |ic: &mut dyn Ic| -> u64 { candid::decode_one(&ic.query("stable_size", candid::encode_args(()).unwrap()).unwrap()).unwrap() };
+    let size =
+        |ic: &mut dyn Ic| -> u64 { candid::decode_one(&ic.query("stable_size", candid::encode_args(()).unwrap()).unwrap()).unwrap() };
     // The map and the entity store exist before the trap, so any growth would be the trap's.
     result_of(ic, &format!("{MAP}from ggg import Realm\nresult = [Realm.count(), m.len()]"));
     let before = size(ic);
@@ -62,7 +63,8 @@ pub fn a_trap_undoes_heap_and_stable_memory(ic: &mut dyn Ic) {
     );
     let err = run_as(ic, None, &code).expect_err("the message traps");
     assert!(err.contains("stop here"), "[{}] {err}", ic.backend());
-    let after = result_of(ic, &format!("{MAP}import sys\nfrom ggg import Realm\nresult = [Realm.count(), m.len(), 'left_behind' in sys.modules]"));
+    let after =
+        result_of(ic, &format!("{MAP}import sys\nfrom ggg import Realm\nresult = [Realm.count(), m.len(), 'left_behind' in sys.modules]"));
     assert_eq!(after, "[0, 0, false]", "[{}]", ic.backend());
     assert_eq!(size(ic), before, "[{}] stable memory grew", ic.backend());
 }

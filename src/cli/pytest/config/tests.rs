@@ -115,7 +115,12 @@ fn node_id_arguments_keep_their_suffix() {
 
 #[test]
 fn testpaths_apply_without_arguments_from_the_rootdir_only() {
-    let d = tree(&[("proj/pytest.ini", "[pytest]\ntestpaths = t*\n"), ("proj/t1/test_a.py", ""), ("proj/t2/test_b.py", ""), ("proj/u/x.py", "")]);
+    let d = tree(&[
+        ("proj/pytest.ini", "[pytest]\ntestpaths = t*\n"),
+        ("proj/t1/test_a.py", ""),
+        ("proj/t2/test_b.py", ""),
+        ("proj/u/x.py", ""),
+    ]);
     let s = run(d.path(), "proj", &[]);
     assert_eq!(s.args.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(), vec![d.path().join("proj/t1"), d.path().join("proj/t2")]);
     let s = run(d.path(), "proj/u", &[]);
