@@ -11,6 +11,7 @@ use std::rc::Rc;
 
 use ic_stable_structures::Memory;
 
+use super::image_check;
 use super::journal::{self, CHUNK};
 use super::StoreError;
 
@@ -41,7 +42,8 @@ impl FileMemory {
     }
 
     /// Opens (or creates) the state file at `path`, replaying a complete journal left by a
-    /// commit that was interrupted, and locks the file against other processes.
+    /// commit that was interrupted, and locks the file against other processes. A file that is not
+    /// a stable-memory image, or is truncated or damaged, is refused and left as it is.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
@@ -56,9 +58,7 @@ impl FileMemory {
         recover(path, &file).map_err(|e| StoreError::io(path, e))?;
         let mut image = Vec::new();
         (&file).read_to_end(&mut image).map_err(|e| StoreError::io(path, e))?;
-        if image.len() as u64 % WASM_PAGE != 0 {
-            return Err(StoreError::Corrupt(format!("{}: size {} is not a whole number of 64 KiB pages", path.display(), image.len())));
-        }
+        image_check::check(&image).map_err(|source| StoreError::BadImage { path: path.to_path_buf(), source })?;
         let backing = Backing { path: path.to_path_buf(), file };
         Ok(Self(Rc::new(RefCell::new(Inner { image, dirty: BTreeSet::new(), grown: false, file: Some(backing) }))))
     }

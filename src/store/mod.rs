@@ -11,6 +11,8 @@ mod fast_hash;
 mod file_memory;
 pub mod global;
 #[cfg(not(target_arch = "wasm32"))]
+mod image_check;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod journal;
 mod overlay;
 mod read_cache;
@@ -30,6 +32,8 @@ use ic_stable_structures::{Memory, StableBTreeMap};
 pub use fast_hash::{FastHasher, FastState};
 #[cfg(not(target_arch = "wasm32"))]
 pub use file_memory::FileMemory;
+#[cfg(not(target_arch = "wasm32"))]
+pub use image_check::ImageError;
 pub use overlay::{Overlay, Pending};
 use read_cache::{GapEnd, ReadCache};
 
@@ -70,6 +74,15 @@ pub enum StoreError {
     /// The state file is not a stable-memory image.
     #[error("corrupt state: {0}")]
     Corrupt(String),
+    /// The state file is not a store codexvm can use (foreign, truncated or damaged); it is left untouched.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[error("{path}: {source}")]
+    BadImage {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: ImageError,
+    },
 }
 
 impl StoreError {

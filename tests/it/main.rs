@@ -22,6 +22,7 @@ mod native {
     mod ksdb_conformance;
     mod pytest_layout;
     mod python_suite;
+    mod state_file;
     mod stdlib;
     mod tasks;
 }
