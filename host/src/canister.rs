@@ -9,6 +9,9 @@ use wasmtime::{Instance, Linker, Ref, Store, Trap, Val};
 use crate::system_api::{self, Kind, Message, OutgoingCall, State};
 use crate::{binary, CanisterModule, HostError, Limits, Reject, RejectCode, Report};
 
+/// Computes a reply from a call's argument bytes.
+pub type CallHandler = Box<dyn FnMut(&[u8]) -> Result<Vec<u8>, Reject>>;
+
 /// How a peer canister answers calls in the test host.
 pub enum Peer {
     /// Always reply with these (Candid) bytes.
@@ -16,7 +19,7 @@ pub enum Peer {
     /// Always reject.
     Reject(RejectCode, String),
     /// Compute the answer from the call's argument bytes.
-    Handler(Box<dyn FnMut(&[u8]) -> Result<Vec<u8>, Reject>>),
+    Handler(CallHandler),
 }
 
 /// A call the canister made to another canister, as seen by the host.

@@ -147,7 +147,7 @@ impl ClassState {
     /// True when the class holds exactly the recorded attributes, in order.
     fn unchanged(&self) -> bool {
         let Some(dict) = self.class.attributes.as_dict() else { return true };
-        holds_exactly(&dict, &self.entries, |_| false)
+        holds_exactly(dict, &self.entries, |_| false)
     }
 
     fn restore(&self, vm: &VirtualMachine, code_only: bool) -> PyResult<bool> {
@@ -322,7 +322,7 @@ impl Pristine {
         // between is small (a weak reference per class defined), so it is done now and then.
         let n = self.restores.get().wrapping_add(1);
         self.restores.set(n);
-        if n % PRUNE_EVERY == 0 {
+        if n.is_multiple_of(PRUNE_EVERY) {
             prune_subclasses(vm);
         }
         Ok(changed + self.restore_code(vm, false)?)

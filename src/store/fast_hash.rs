@@ -84,14 +84,12 @@ fn seed() -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::{BuildHasher, Hasher};
 
     use super::*;
 
     fn hash(state: &FastState, v: &[u8]) -> u64 {
-        let mut h = state.build_hasher();
-        v.hash(&mut h);
-        h.finish()
+        state.hash_one(v)
     }
 
     #[test]

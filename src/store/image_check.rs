@@ -52,7 +52,7 @@ pub(crate) fn check(image: &[u8]) -> Result<(), ImageError> {
     if !image.starts_with(MANAGER_MAGIC) {
         return Err(ImageError::Foreign(first_bytes(image)));
     }
-    if image.len() as u64 % PAGE != 0 {
+    if !(image.len() as u64).is_multiple_of(PAGE) {
         return Err(ImageError::PartialPage(image.len() as u64));
     }
     if image[3] != LAYOUT_VERSION {

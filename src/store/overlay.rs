@@ -5,12 +5,15 @@ use std::ops::Bound;
 
 use super::MapId;
 
+/// A write's key and what it replaced in the overlay (`None`: the key was untouched).
+type Undo = ((MapId, Vec<u8>), Option<Option<Vec<u8>>>);
+
 /// Pending writes of a transaction, keyed by map and key; `None` marks a removal.
 #[derive(Debug, Default, Clone)]
 pub struct Overlay {
     writes: BTreeMap<(MapId, Vec<u8>), Option<Vec<u8>>>,
     /// While savepoints are open: what each write replaced (`None` = the key was untouched).
-    undo: Vec<((MapId, Vec<u8>), Option<Option<Vec<u8>>>)>,
+    undo: Vec<Undo>,
     savepoints: usize,
     /// A reusable `(map, key)` for lookups, so that reading does not allocate.
     probe: std::cell::RefCell<(MapId, Vec<u8>)>,

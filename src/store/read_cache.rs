@@ -28,12 +28,15 @@ pub enum GapEnd {
     Top,
 }
 
+/// One map's cached keys and values (`None`: known to be absent).
+type Values = HashMap<Vec<u8>, Option<Vec<u8>>, FastState>;
+
 /// Values and gaps of the maps, kept in the heap.
 #[derive(Default)]
 pub struct ReadCache {
     /// Per map: key → value (`None`: known to be absent). Looked up by `&[u8]`, without copying
     /// the key.
-    values: BTreeMap<MapId, HashMap<Vec<u8>, Option<Vec<u8>>, FastState>>,
+    values: BTreeMap<MapId, Values>,
     /// Per map: gaps as end → inclusive start; no key of the map lies in `start..end`.
     gaps: BTreeMap<MapId, BTreeMap<GapEnd, Vec<u8>>>,
     bytes: usize,

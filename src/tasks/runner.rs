@@ -228,7 +228,7 @@ enum Segment {
 /// Runs the claimed step's codex up to its end or its first inter-canister call, under its
 /// task's context (namespace, grants, budget for this message).
 pub fn start(claim: &Claim, message_limit: u64) -> Progress {
-    segment(claim.clone(), Vec::new(), 0, message_limit, |claim| first_segment(claim))
+    segment(claim.clone(), Vec::new(), 0, message_limit, first_segment)
 }
 
 /// Continues a suspended execution with its call's reply (`Err` holds the reject message).

@@ -111,20 +111,31 @@ pub mod _db {
         with_table(mem, b, Some(&t), Access::Read, vm, |tb, st| Ok(tb.get(st, &key).is_some_and(|v| !v.is_empty())))
     }
 
+    /// `save_entity(table, type_name, id, data, version, alias_type, alias_value)`.
+    #[derive(FromArgs)]
+    struct SaveEntityArgs {
+        #[pyarg(positional)]
+        table: PyObjectRef,
+        #[pyarg(positional)]
+        type_name: PyStrRef,
+        #[pyarg(positional)]
+        id: PyObjectRef,
+        #[pyarg(positional)]
+        data: PyObjectRef,
+        #[pyarg(positional)]
+        version: PyObjectRef,
+        #[pyarg(positional)]
+        alias_type: Option<PyStrRef>,
+        #[pyarg(positional)]
+        alias_value: PyObjectRef,
+    }
+
     /// Persists an entity as 0.5.0 does: `{**data, "__version__": version}` under `{type}@{id}`
     /// and, when `alias_type` is given, `json.dumps(id)` under `{alias_type}@{alias_value}`.
     /// Both sizes are checked before anything is written.
     #[pyfunction]
-    fn save_entity(
-        table: PyObjectRef,
-        type_name: PyStrRef,
-        id: PyObjectRef,
-        data: PyObjectRef,
-        version: PyObjectRef,
-        alias_type: Option<PyStrRef>,
-        alias_value: PyObjectRef,
-        vm: &VirtualMachine,
-    ) -> PyResult<()> {
+    fn save_entity(args: SaveEntityArgs, vm: &VirtualMachine) -> PyResult<()> {
+        let SaveEntityArgs { table, type_name, id, data, version, alias_type, alias_value } = args;
         let (mem, b) = tbl(&table, vm)?;
         let t = s(&type_name);
         let key = keys::entity(&t, &id.str(vm)?.to_string_lossy());
@@ -222,7 +233,7 @@ pub mod _db {
         }
         // Length first, then bytes: the order of Kybra's Candid-encoded StableBTreeMap keys.
         let order = |k: &str| (k.len(), k.to_owned());
-        rows.sort_by(|a, b| order(&a.2).cmp(&order(&b.2)));
+        rows.sort_by_key(|r| order(&r.2));
         rows.dedup_by(|a, b| a.2 == b.2);
         if let Some(a) = &after {
             rows.retain(|r| order(&r.2) > order(a));

@@ -30,7 +30,7 @@ pub mod _testhost {
     /// `ic.time()` in nanoseconds.
     #[pyfunction]
     fn now(vm: &VirtualMachine) -> PyResult<u64> {
-        with_native(vm, |h| crate::host::Host::time_ns(h))
+        with_native(vm, crate::host::Host::time_ns)
     }
 
     /// Stops the clock at `ns` nanoseconds since the epoch.

@@ -55,14 +55,11 @@ fn malformed_and_mistyped_arguments_are_rejected_at_every_endpoint() {
     let mut rejected = 0;
     for (method, query) in &eps {
         for arg in garbage.iter().copied().chain(wrong_types.iter().map(|v| v.as_slice())) {
-            match call(&mut c, method, *query, arg) {
-                Err(msg) => {
-                    assert!(!msg.is_empty());
-                    rejected += 1;
-                }
-                // Methods without arguments may accept extra values (Candid subtyping), and
-                // anything is fine for them as long as nothing changes.
-                Ok(_) => {}
+            // Methods without arguments may accept extra values (Candid subtyping), and
+            // anything is fine for them as long as nothing changes.
+            if let Err(msg) = call(&mut c, method, *query, arg) {
+                assert!(!msg.is_empty());
+                rejected += 1;
             }
         }
     }

@@ -132,8 +132,8 @@ fn start_up_and_execution_costs_are_reported() {
     let pass = run(&mut c, "pass");
     let json = run(&mut c, "import json, datetime, re, collections, dataclasses\nresult = json.dumps({'a': 1})");
     eprintln!(
-        "instructions: init (boot + preload) {}, run_codex('pass') {} (execution {}), re-import of 5 modules {}",
-        init.instructions, "see report", pass.instructions, json.instructions
+        "instructions: init (boot + preload) {}, run_codex('pass') see report (execution {}), re-import of 5 modules {}",
+        init.instructions, pass.instructions, json.instructions
     );
     assert!(init.instructions < 300_000_000_000);
     assert!(pass.instructions < 50_000_000, "set-up of an execution costs {}", pass.instructions);

@@ -8,8 +8,11 @@ use candid::Principal;
 use super::canister::{RunReply, StepSpec, TaskSpec, TaskState, TaskView};
 use super::ic::Ic;
 
+/// A scenario, run on either host.
+pub type Scenario = fn(&mut dyn Ic);
+
 /// All scenarios, by name.
-pub const ALL: &[(&str, fn(&mut dyn Ic))] = &[
+pub const ALL: &[(&str, Scenario)] = &[
     ("access is checked inside the methods", access_is_checked_inside_the_methods),
     ("a trap undoes heap and stable memory", a_trap_undoes_heap_and_stable_memory),
     ("an update over the message limit leaves no trace", an_update_over_the_message_limit_leaves_no_trace),
