@@ -1,8 +1,8 @@
 //! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
 //! `realms`), access control (`access`, with the rules in [`roles`]), the timers that drive the
-//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] and [`reply`] are
-//! built natively: the rules are tested there, and the reply type serves the `canister` fixture
-//! and the tests.
+//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`], [`reply`] and
+//! [`types`] are built natively: the rules are tested there, and the reply and Candid types serve
+//! the `canister` fixture and the tests.
 
 pub mod reply;
 pub mod roles;
@@ -25,8 +25,7 @@ mod realms;
 mod scheduler;
 #[cfg(target_arch = "wasm32")]
 mod timers;
-#[cfg(target_arch = "wasm32")]
-mod types;
+pub mod types;
 
 // The Candid service is generated from the endpoints; it names their types.
 #[cfg(target_arch = "wasm32")]

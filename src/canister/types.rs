@@ -9,7 +9,7 @@ use super::roles::Role;
 pub use super::reply::RunReply;
 
 /// One step of a new task.
-#[derive(Debug, Clone, CandidType, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, CandidType, Deserialize, Serialize)]
 pub struct StepSpec {
     /// The codex source (or None to use the stored codex `codex_name`).
     pub code: Option<String>,
@@ -20,7 +20,7 @@ pub struct StepSpec {
 }
 
 /// A new task.
-#[derive(Debug, Clone, CandidType, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, CandidType, Deserialize, Serialize)]
 pub struct TaskSpec {
     /// Unique name; its records live in the namespace `task_<name>`.
     pub name: String,

@@ -4,17 +4,11 @@
 
 use crate::support::canister::{advance, b64, create, installed, module, result_of, run, spec, state, StepSpec, TaskSpec, TaskView};
 use crate::support::repo;
-use candid::{CandidType, Deserialize, Nat, Principal};
+use candid::{Nat, Principal};
+use codexvm::canister::roles::Role;
+use codexvm::canister::types::{RealmResponse, RealmResponseData};
 use codexvm_host::{Canister, Limits, RejectCode};
 use serde_json::Value;
-
-#[derive(Debug, Clone, Copy, CandidType, Deserialize, PartialEq, Eq)]
-enum Role {
-    #[serde(rename = "admin")]
-    Admin,
-    #[serde(rename = "reader")]
-    Reader,
-}
 
 fn user(n: u8) -> Principal {
     Principal::from_slice(&[n; 29])
@@ -274,59 +268,6 @@ fn the_realms_endpoints_keep_their_shapes() {
 fn text_reply_q(c: &mut Canister, method: &str, arg: Vec<u8>) -> Value {
     let text: String = c.query(method, &arg).decode();
     serde_json::from_str(&text).unwrap()
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct ObjectsList {
-    objects: Vec<String>,
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct PaginationInfo {
-    page_num: candid::Int,
-    page_size: candid::Int,
-    total_items_count: candid::Int,
-    total_pages: candid::Int,
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct ObjectsListPaginated {
-    objects: Vec<String>,
-    pagination: PaginationInfo,
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct NamedCount {
-    name: String,
-    count: u64,
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct StatusRecord {
-    version: String,
-    entity_counts: Vec<NamedCount>,
-    tasks_by_status: Vec<NamedCount>,
-    stable_memory_pages: u64,
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-enum RealmResponseData {
-    #[serde(rename = "status")]
-    Status(StatusRecord),
-    #[serde(rename = "error")]
-    Error(String),
-    #[serde(rename = "message")]
-    Message(String),
-    #[serde(rename = "objectsList")]
-    ObjectsList(ObjectsList),
-    #[serde(rename = "objectsListPaginated")]
-    ObjectsListPaginated(ObjectsListPaginated),
-}
-
-#[derive(Debug, CandidType, Deserialize)]
-struct RealmResponse {
-    success: bool,
-    data: RealmResponseData,
 }
 
 #[test]

@@ -2,12 +2,9 @@
 //! (it keeps swallowing `BudgetExceeded`) is stopped as the canister would trap it, leaving the
 //! state file at its last committed state and the execution recorded as failed on the next run.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn codexvm(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codexvm")).args(args).arg("--state").arg(state).output().expect("run codexvm")
-}
+use crate::support::codexvm;
 
 fn ok(out: &Output) -> String {
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -2,11 +2,8 @@
 //! conflicting keys change nothing and say what is wrong.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn codexvm(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codexvm")).args(args).arg("--state").arg(state).output().expect("run codexvm")
-}
+use crate::support::codexvm;
 
 fn export(state: &Path) -> String {
     let out = codexvm(&["db", "export"], state);

@@ -3,11 +3,8 @@
 //! and a file cut at a page boundary made the runner panic).
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn codexvm(args: &[&str], state: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_codexvm")).args(args).arg("--state").arg(state).output().expect("run codexvm")
-}
+use crate::support::codexvm;
 
 /// Runs each command on a copy of `bytes` and checks it fails with `message`, touching nothing.
 fn refused_by_every_command(bytes: &[u8], message: &str) {

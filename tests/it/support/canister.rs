@@ -3,12 +3,11 @@
 
 use std::sync::OnceLock;
 
-use candid::{CandidType, Deserialize};
 use codexvm_host::{Canister, CanisterModule};
 
 use super::repo;
 
-pub use codexvm::canister::RunReply;
+pub use codexvm::canister::types::{RunReply, StepSpec, TaskSpec, TaskState, TaskView};
 
 /// The module under test (`CODEXVM_WASM`, else `target/canister/codexvm.wasm`).
 pub fn wasm_path() -> std::path::PathBuf {
@@ -41,80 +40,6 @@ pub fn result_of(c: &mut Canister, source: &str) -> String {
     let r = run(c, source);
     assert!(r.success, "codex raised:\n{}", r.error.unwrap_or_default());
     r.result.unwrap()
-}
-
-/// The canister's `StepSpec` (Candid records of `codexvm.did`, for tests).
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-pub struct StepSpec {
-    pub code: Option<String>,
-    pub codex_name: Option<String>,
-    pub run_next_after: Option<u64>,
-}
-
-/// `TaskSpec`.
-#[derive(Debug, Clone, CandidType, Deserialize, Default)]
-pub struct TaskSpec {
-    pub name: String,
-    pub steps: Vec<StepSpec>,
-    pub repeat_every: Option<u64>,
-    pub run_at: Option<u64>,
-    pub run_after: Option<u64>,
-    pub max_retries: Option<u32>,
-    pub retry_delay: Option<u64>,
-    pub budget_percent: Option<u8>,
-    pub heap_mib: Option<u32>,
-    pub metadata: Option<String>,
-}
-
-/// `ExecutionView`.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct ExecutionView {
-    pub id: String,
-    pub step: u32,
-    pub status: String,
-    pub started_at: u64,
-    pub finished_at: Option<u64>,
-    pub instructions: u64,
-    pub result: String,
-    pub logs: String,
-}
-
-/// `ProgressView`.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct ProgressView {
-    pub done: u64,
-    pub total: u64,
-    pub cycles: u64,
-}
-
-/// `TaskView` (the fields tests read).
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct TaskView {
-    pub id: String,
-    pub name: String,
-    pub status: String,
-    pub next_run_at: u64,
-    pub heap_mib: u32,
-    pub progress: Option<ProgressView>,
-    pub executions_total: u64,
-    pub executions: Vec<ExecutionView>,
-}
-
-/// `GrantView`.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct GrantView {
-    pub namespace: String,
-    pub write: bool,
-}
-
-/// `TaskState`.
-#[derive(Debug, Clone, CandidType, Deserialize)]
-pub struct TaskState {
-    pub task: TaskView,
-    pub namespace: String,
-    pub records_json: String,
-    pub counters_json: String,
-    pub grants: Vec<GrantView>,
 }
 
 /// Standard base64 of `s` (the realms endpoints take codex source so encoded).

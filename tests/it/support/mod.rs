@@ -36,6 +36,11 @@ pub fn result_of(source: &str) -> String {
     }
 }
 
+/// Runs the `codexvm` binary with `args` on the state file `state`.
+pub fn codexvm(args: &[&str], state: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_codexvm")).args(args).arg("--state").arg(state).output().expect("run codexvm")
+}
+
 /// Path of a file in the repository.
 pub fn repo(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
