@@ -92,6 +92,9 @@ pub struct Canister {
     controller: Principal,
 }
 
+/// The host's clock when a canister is made: 2025-11-26T00:00:00Z.
+pub const START_TIME_NS: u64 = 1_764_115_200_000_000_000;
+
 /// Principal of the default controller that installs the canister in tests.
 pub fn default_controller() -> Principal {
     Principal::self_authenticating(b"codexvm test host controller")
@@ -110,7 +113,7 @@ impl Canister {
             id: Principal::from_text("lxzze-o7777-77777-aaaaa-cai").expect("valid id"),
             controllers: vec![controller],
             cycles: 100_000_000_000_000,
-            time_ns: 1_764_115_200_000_000_000, // 2025-11-26T00:00:00Z
+            time_ns: START_TIME_NS,
             ..State::default()
         };
         let mut store = Store::new(&module.engine, state);
@@ -136,7 +139,13 @@ impl Canister {
 
     /// Instantiates `module` and runs `canister_init` with `arg` as the default controller.
     pub fn install(module: &CanisterModule, arg: &[u8]) -> Result<(Self, Report), HostError> {
+        Self::install_at(module, arg, START_TIME_NS)
+    }
+
+    /// [`Canister::install`] with the clock at `time_ns` (nanoseconds since the epoch).
+    pub fn install_at(module: &CanisterModule, arg: &[u8], time_ns: u64) -> Result<(Self, Report), HostError> {
         let mut c = Self::new(module)?;
+        c.store.data_mut().time_ns = time_ns;
         let ctx = c.new_ctx(Origin::Timer);
         let msg = Message::new(Kind::Init, "", c.controller, arg.to_vec());
         let exec = if c.has_export("canister_init") {

@@ -42,6 +42,16 @@ def is_async_source(code, filename="<codex>"):
 #: Default and largest heap allowance of one execution, in MiB (the canister's memory is 4 GiB).
 DEFAULT_HEAP_MIB = 1024
 MAX_HEAP_MIB = 3072
+#: Largest time (seconds since the epoch) or delay (seconds) a task may name: the year 2286. The
+#: clocks count nanoseconds in 64 bits, which end in 2554, so a time plus a delay still fits.
+MAX_SECONDS = 10_000_000_000
+#: Most retries of a failed step.
+MAX_RETRIES = 1_000_000
+
+
+def _check_count(label, v, low, high, unit=""):
+    if not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high:
+        raise TaskError(f"{label} must be an integer between {low} and {high}{unit}, not {v!r}")
 
 
 def _check_name(name):
@@ -64,13 +74,11 @@ def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_ret
     if not steps:
         raise TaskError("a task needs at least one step")
     for label, v in (("repeat_every", repeat_every), ("run_at", run_at), ("run_after", run_after),
-                     ("max_retries", max_retries), ("retry_delay", retry_delay)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise TaskError(f"{label} must be a non-negative integer, not {v!r}")
-    if not isinstance(budget_percent, int) or not 1 <= budget_percent <= 100:
-        raise TaskError(f"budget_percent must be between 1 and 100, not {budget_percent!r}")
-    if not isinstance(heap_mib, int) or isinstance(heap_mib, bool) or not 1 <= heap_mib <= MAX_HEAP_MIB:
-        raise TaskError(f"heap_mib must be between 1 and {MAX_HEAP_MIB}, not {heap_mib!r}")
+                     ("retry_delay", retry_delay)):
+        _check_count(label, v, 0, MAX_SECONDS, " seconds")
+    _check_count("max_retries", max_retries, 0, MAX_RETRIES)
+    _check_count("budget_percent", budget_percent, 1, 100)
+    _check_count("heap_mib", heap_mib, 1, MAX_HEAP_MIB)
     made = []
     for i, s in enumerate(steps):
         code = s.get("code")
@@ -82,8 +90,7 @@ def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_ret
             code = codex.code
         compile(code, codex_name, "exec")  # a SyntaxError names the line
         delay = s.get("run_next_after", 0)
-        if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
-            raise TaskError(f"step {i}: run_next_after must be a non-negative integer")
+        _check_count(f"step {i}: run_next_after", delay, 0, MAX_SECONDS, " seconds")
         made.append((codex_name, code, delay, is_async_source(code, codex_name)))
     step_entities = []
     for codex_name, code, delay, is_async in made:

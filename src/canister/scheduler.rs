@@ -44,10 +44,21 @@ pub fn start() {
     set_tick(now_s(), now_s());
 }
 
+/// Longest wait of the one-shot timer. A step due later (tasks may name times up to the year
+/// 2286) gets a tick that finds nothing due and arms again; a longer timer would trap, as the
+/// IC's timers end at 2^64 ns.
+const MAX_TIMER_WAIT_S: i64 = 366 * 86_400;
+
+/// When the timer for a step due at `at` fires.
+fn tick_time(at: i64, now: i64) -> i64 {
+    at.clamp(now, now.saturating_add(MAX_TIMER_WAIT_S))
+}
+
 fn set_tick(at: i64, now: i64) {
-    let id = ic_cdk_timers::set_timer(Duration::from_secs((at - now).max(0) as u64), tick());
+    let at = tick_time(at, now);
+    let id = ic_cdk_timers::set_timer(Duration::from_secs((at - now) as u64), tick());
     ARMED.with_borrow_mut(|a| {
-        if let Some((old, _)) = a.replace((id, at.max(now))) {
+        if let Some((old, _)) = a.replace((id, at)) {
             ic_cdk_timers::clear_timer(old);
         }
     });
@@ -65,7 +76,7 @@ pub fn arm() {
     };
     let now = now_s();
     match next {
-        Some(n) if ARMED.with_borrow(|a| a.is_some_and(|(_, at)| at == n.max(now))) => {} // already armed
+        Some(n) if ARMED.with_borrow(|a| a.is_some_and(|(_, at)| at == tick_time(n, now))) => {} // already armed
         Some(n) => set_tick(n, now),
         None => {
             if let Some((old, _)) = ARMED.with_borrow_mut(|a| a.take()) {

@@ -39,9 +39,9 @@ enum BenchWhat {
 /// Arguments of `codexvm bench db`.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
-    /// Entities in the table (instances() is measured at this size).
-    #[arg(long, default_value_t = 10_000)]
-    pub n: usize,
+    /// Entities in the table (instances() is measured at this size; 1 to 1,000,000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub n: u32,
     /// Python interpreter with kybra-simple-db 0.5.0 installed (default: target/py-venv, set up
     /// by scripts/setup-python).
     #[arg(long)]
@@ -157,7 +157,7 @@ pub fn main(args: BenchArgs) -> ExitCode {
             }
         },
         BenchWhat::Db(a) => {
-            let ours = match run_codexvm(a.n) {
+            let ours = match run_codexvm(a.n as usize) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("codexvm bench: codexvm run failed:\n{e}");
@@ -165,15 +165,16 @@ pub fn main(args: BenchArgs) -> ExitCode {
                 }
             };
             let python = a.cpython.clone().unwrap_or_else(default_cpython);
-            let cpython = match run_cpython(&python, a.n) {
+            let cpython = match run_cpython(&python, a.n as usize) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     eprintln!("codexvm bench: CPython column skipped: {e}");
                     None
                 }
             };
-            let canister = super::canister_bench::run(a.n).map_err(|e| eprintln!("codexvm bench: canister column skipped: {e}")).ok();
-            print!("{}", table(a.n, &ours, cpython.as_ref(), canister.as_ref()));
+            let canister =
+                super::canister_bench::run(a.n as usize).map_err(|e| eprintln!("codexvm bench: canister column skipped: {e}")).ok();
+            print!("{}", table(a.n as usize, &ours, cpython.as_ref(), canister.as_ref()));
             ExitCode::SUCCESS
         }
     }

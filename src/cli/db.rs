@@ -13,6 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::db::json::{self, Writer};
 use crate::db::{Bounds, Table};
+use crate::py::policy::{check_db_map, Access, PolicyError};
 use crate::store::{self, FileMemory, Store, ENTITY_MAP};
 
 use super::StateArgs;
@@ -103,6 +104,9 @@ pub enum ImportError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// The memory id is not a database map (out of range, or one of codexvm's own).
+    #[error(transparent)]
+    Map(#[from] PolicyError),
 }
 
 /// Parses a raw dump into `(key, value)` pairs.
@@ -222,7 +226,7 @@ fn open(state: &StateArgs) -> Result<Store<FileMemory>, store::StoreError> {
 pub fn main(args: DbArgs) -> ExitCode {
     match args.what {
         DbCommand::Export(a) => {
-            let map = match Store::<FileMemory>::check_map(a.memory_id) {
+            let map = match check_db_map(a.memory_id, Access::Read) {
                 Ok(m) => m,
                 Err(e) => {
                     eprintln!("codexvm db export: {e}");
@@ -252,7 +256,7 @@ pub fn main(args: DbArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
             let result = (|| {
-                let map = Store::<FileMemory>::check_map(a.memory_id)?;
+                let map = check_db_map(a.memory_id, Access::Write)?;
                 let pairs = parse_dump(&text)?;
                 let mut s = open(&a.state)?;
                 let table = Table::new(map, Bounds { max_key: a.max_key_size, max_value: a.max_value_size });

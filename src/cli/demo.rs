@@ -18,9 +18,9 @@ const ADAPTIVE: &str = include_str!("../../codex_examples/tax_collection_adaptiv
 /// Arguments of `codexvm demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Users in the realm.
-    #[arg(long, default_value_t = 10_000)]
-    pub users: usize,
+    /// Users in the realm (1 to 1,000,000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub users: u32,
     /// Use the adaptive batching helper instead of the fixed batch of 100.
     #[arg(long)]
     pub adaptive: bool,

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::host::{self, Clock, NativeHost};
+use crate::store::StoreError;
 use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
 use crate::tasks::{grants, manage};
 
@@ -36,7 +37,7 @@ enum TaskCommand {
         name: String,
         /// How many executions to show.
         #[arg(long, default_value_t = 10)]
-        executions: i64,
+        executions: u32,
     },
     /// Show the logs of a task's last executions.
     Logs {
@@ -44,7 +45,7 @@ enum TaskCommand {
         name: String,
         /// How many executions.
         #[arg(long, default_value_t = 5)]
-        last: i64,
+        last: u32,
     },
     /// Run the scheduler (simulated clock) until the task finishes a cycle, or for a while.
     Run(RunArgs),
@@ -85,6 +86,26 @@ enum TaskCommand {
         /// The other task.
         other: String,
     },
+}
+
+/// Why `codexvm task create` or `task run` stopped.
+#[derive(Debug, thiserror::Error)]
+enum CommandError {
+    /// The scheduler refused or failed.
+    #[error(transparent)]
+    Task(#[from] TaskError),
+    /// A codex file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    /// The simulated clock could not be saved.
+    #[error("cannot save the simulated clock: {0}")]
+    Clock(#[from] StoreError),
+    /// More `--step-delay` values than steps after the first.
+    #[error("{delays} --step-delay value(s) for {steps} step(s): give one per step after the first")]
+    StepDelays { delays: usize, steps: usize },
+    /// The next run is due after the simulated clock's last reading.
+    #[error("the next run is due at {0} s since the epoch, past the simulated clock's range (64-bit nanoseconds end in the year 2554)")]
+    PastClock(i64),
 }
 
 /// Arguments of `codexvm task create`.
@@ -130,9 +151,9 @@ pub struct RunArgs {
     /// else one run of all its steps) or completes, fails or is stopped.
     #[arg(long, conflicts_with = "for_")]
     pub until_done: bool,
-    /// Run for this long of (simulated) time: `90s`, `30m`, `2h`, `1d`.
-    #[arg(long = "for", value_name = "DURATION")]
-    pub for_: Option<String>,
+    /// Run for this long of (simulated) time: `90s`, `30m`, `2h`, `1d` (at most 100 years).
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub for_: Option<u64>,
     /// Stop after this many executions.
     #[arg(long)]
     pub max_executions: Option<u64>,
@@ -149,30 +170,39 @@ fn load_clock() -> u64 {
         .unwrap_or_else(|| host::with(|h| h.time_ns()))
 }
 
-fn save_clock(ns: u64) -> Result<(), crate::store::StoreError> {
-    crate::store::global::with(|s| -> Result<(), crate::store::StoreError> {
+fn save_clock(ns: u64) -> Result<(), StoreError> {
+    crate::store::global::with(|s| -> Result<(), StoreError> {
         s.begin()?;
         s.put(grants::GRANTS_MAP, CLOCK_KEY, &ns.to_le_bytes())?;
         s.commit().map(drop)
     })
-    .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?
 }
 
 fn set_clock(ns: u64) {
     host::install(Box::new(NativeHost::new(Clock::Manual(ns))));
 }
 
-fn parse_duration(s: &str) -> Result<i64, String> {
+/// Longest `--for`, in seconds (100 years).
+const MAX_FOR_S: u64 = 100 * 365 * 86_400;
+
+/// Seconds of a duration written `N`, `Ns`, `Nm`, `Nh` or `Nd`.
+fn parse_duration(s: &str) -> Result<u64, String> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| format!("bad duration {s:?}"))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("bad duration unit in {s:?} (s, m, h, d)")),
+        _ => return Err(format!("unknown unit in {s:?}: write a whole number followed by s, m, h or d")),
     };
-    Ok(n * mult)
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a whole number followed by s, m, h or d"))?;
+    n.checked_mul(mult).filter(|&secs| secs <= MAX_FOR_S).ok_or_else(|| format!("{s:?} is longer than {MAX_FOR_S} seconds (100 years)"))
+}
+
+/// The simulated clock's reading (ns) at `secs` seconds since the epoch, if the clock reaches it.
+fn clock_at(secs: i64) -> Option<u64> {
+    u64::try_from(secs).ok()?.checked_mul(1_000_000_000)
 }
 
 fn print_json(v: &serde_json::Value) {
@@ -200,11 +230,11 @@ fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> S
     format!("{bar}  cycles: {cycles}  executions: {executions}  status: {status}  simulated time: +{elapsed_s}s")
 }
 
-fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
+fn run_inner(args: &RunArgs) -> Result<ExitCode, CommandError> {
     let name = args.name.clone();
     let view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
     let start_cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
-    let limit_s = args.for_.as_deref().map(parse_duration).transpose().map_err(TaskError::Reply)?;
+    let limit_s = args.for_;
     let mut clock = load_clock();
     let began = clock;
     let tty = std::io::stdout().is_terminal();
@@ -215,7 +245,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
         set_clock(clock);
         let now = (clock / 1_000_000_000) as i64;
         if let Some(l) = limit_s {
-            if now - (began / 1_000_000_000) as i64 >= l {
+            if (clock - began) / 1_000_000_000 >= l {
                 break;
             }
         }
@@ -249,12 +279,13 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
                 }
                 // Each execution takes (simulated) time: a second per execution. The clock is
                 // saved as it goes, so an interrupted run resumes at the same simulated time.
-                clock += 1_000_000_000;
-                save_clock(clock).map_err(|e| TaskError::Reply(e.to_string()))?;
+                clock = clock.saturating_add(1_000_000_000);
+                save_clock(clock)?;
             }
             None => match runner::next_wakeup()? {
                 Some(t) if limit_s.is_some() || args.until_done || args.max_executions.is_some() => {
-                    clock = clock.max(t as u64 * 1_000_000_000);
+                    let at = clock_at(t).ok_or(CommandError::PastClock(t))?;
+                    clock = clock.max(at);
                 }
                 _ => break,
             },
@@ -271,7 +302,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, TaskError> {
     if tty {
         println!();
     }
-    save_clock(clock).map_err(|e| TaskError::Reply(e.to_string()))?;
+    save_clock(clock)?;
     println!("{}", progress_line(&last_view, executions, ((clock - began) / 1_000_000_000) as i64));
     Ok(ExitCode::SUCCESS)
 }
@@ -282,10 +313,13 @@ pub fn run(args: &RunArgs) -> ExitCode {
     run_inner(args).unwrap_or_else(fail)
 }
 
-fn create(a: &CreateArgs) -> Result<serde_json::Value, TaskError> {
+fn create(a: &CreateArgs) -> Result<serde_json::Value, CommandError> {
+    if a.step_delays.len() >= a.files.len() {
+        return Err(CommandError::StepDelays { delays: a.step_delays.len(), steps: a.files.len() });
+    }
     let mut steps = Vec::new();
     for (i, f) in a.files.iter().enumerate() {
-        let code = std::fs::read_to_string(f).map_err(|e| TaskError::Reply(format!("{}: {e}", f.display())))?;
+        let code = std::fs::read_to_string(f).map_err(|source| CommandError::Read { path: f.display().to_string(), source })?;
         let delay = if i == 0 { 0 } else { a.step_delays.get(i - 1).copied().unwrap_or(0) };
         let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         steps.push(serde_json::json!({"code": code, "codex_name": stem, "run_next_after": delay}));
@@ -296,7 +330,7 @@ fn create(a: &CreateArgs) -> Result<serde_json::Value, TaskError> {
         "heap_mib": a.heap_mib,
     });
     let now = (load_clock() / 1_000_000_000) as i64;
-    runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)])
+    Ok(runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)])?)
 }
 
 /// Entry point of `codexvm task`.
@@ -308,10 +342,12 @@ pub fn main(args: TaskArgs) -> ExitCode {
     set_clock(load_clock());
     let now = || (load_clock() / 1_000_000_000) as i64;
     let result = match &args.what {
-        TaskCommand::Create(a) => create(a).map(|v| {
-            println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v["next_run_at"]);
-            ExitCode::SUCCESS
-        }),
+        TaskCommand::Create(a) => {
+            return create(a).map_or_else(fail, |v| {
+                println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v["next_run_at"]);
+                ExitCode::SUCCESS
+            })
+        }
         TaskCommand::List => manage::list().map(|v| {
             for t in v.as_array().into_iter().flatten() {
                 let p = &t["progress"];
@@ -326,11 +362,11 @@ pub fn main(args: TaskArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        TaskCommand::Show { name, executions } => manage::state(name, *executions).map(|v| {
+        TaskCommand::Show { name, executions } => manage::state(name, i64::from(*executions)).map(|v| {
             print_json(&v);
             ExitCode::SUCCESS
         }),
-        TaskCommand::Logs { name, last } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(*last)]).map(|v| {
+        TaskCommand::Logs { name, last } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(i64::from(*last))]).map(|v| {
             for e in v["executions"].as_array().into_iter().flatten() {
                 println!(
                     "--- execution {} (step {}) {} at {}, {} instructions",
@@ -345,7 +381,7 @@ pub fn main(args: TaskArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }),
-        TaskCommand::Run(a) => run_inner(a),
+        TaskCommand::Run(a) => return run_inner(a).unwrap_or_else(fail),
         TaskCommand::Stop { name } => runner::api("stop", vec![ApiArg::Str(name.clone())]).map(|_| {
             println!("task {name} cancelled");
             ExitCode::SUCCESS

@@ -57,9 +57,6 @@ pub enum StoreError {
     /// `begin` was called inside a transaction.
     #[error("a transaction is already open")]
     AlreadyInTransaction,
-    /// The map id is outside 0..=254.
-    #[error("memory id {0} is out of range (0..=254)")]
-    BadMap(u16),
     /// The state file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -156,15 +153,6 @@ impl<M: Durable> Store<M> {
     /// The underlying memory.
     pub fn memory(&self) -> &M {
         &self.memory
-    }
-
-    /// Checks that `id` names a map.
-    pub fn check_map(id: u16) -> Result<MapId, StoreError> {
-        if id <= LAST_MAP as u16 {
-            Ok(id as MapId)
-        } else {
-            Err(StoreError::BadMap(id))
-        }
     }
 
     fn map(&mut self, id: MapId) -> &Map<M> {

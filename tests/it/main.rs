@@ -10,6 +10,7 @@ mod support;
 
 /// Natively: no canister module needed.
 mod native {
+    mod cli_numbers;
     mod cli_task;
     mod codex_run;
     mod db_dump;

@@ -83,6 +83,29 @@ fn timers_fire_as_time_advances_once_per_period() {
 }
 
 #[test]
+fn a_step_due_past_the_end_of_the_timers_range_does_not_trap_the_timer() {
+    // In the year 2255 (9 × 10^9 s), a second step 10^10 s after the first is due past 2^64 ns,
+    // where the IC's timers end: the timer is armed for a year ahead instead, and re-armed then.
+    let now_s = 9_000_000_000u64;
+    let (mut c, report) = Canister::install_at(module(), &candid::encode_args(()).unwrap(), now_s * 1_000_000_000).expect("instantiate");
+    assert!(report.result.is_ok(), "{:?}", report.result);
+    let mut s = spec("far", "result = 1");
+    s.steps.push(StepSpec { code: Some("result = 2".into()), run_next_after: Some(10_000_000_000), ..Default::default() });
+    create(&mut c, &s);
+    advance(&mut c, 1);
+    let st = state(&mut c, "far").task;
+    assert_eq!(st.executions_total, 1, "the first step ran");
+    let deadline_s = c.timer_deadline() / 1_000_000_000;
+    assert!(deadline_s <= now_s + 1 + 366 * 86_400, "the timer is armed at most a year ahead: {deadline_s}");
+    advance(&mut c, 120);
+    assert_eq!(state(&mut c, "far").task.executions_total, 1, "the second step waits for its time");
+    let mut s = spec("too_far", "result = 1");
+    s.run_at = Some(10_000_000_001);
+    let r: Result<TaskView, String> = c.update("create_task", &candid::encode_one(&s).unwrap()).decode();
+    assert!(r.as_ref().is_err_and(|e| e.contains("run_at must be an integer between 0 and 10000000000 seconds")), "{r:?}");
+}
+
+#[test]
 fn a_trapped_execution_is_rolled_back_and_recorded_as_failed() {
     let mut c = installed();
     // A smaller message limit keeps the test quick: the codex's message runs out of

@@ -77,4 +77,15 @@ fn bad_dumps_and_conflicts_change_nothing() {
     let out = codexvm(&["db", "import", file.to_str().unwrap()], &state);
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_key_size of 100"));
     assert_eq!(export(&state), before);
+    // codexvm's own maps (tasks' grants, roles, the simulated clock) are not databases.
+    let good = dir.path().join("good.json");
+    std::fs::write(&good, r#"{"k@1": "\"v\""}"#).unwrap();
+    let tasks_before = codexvm(&["task", "list"], &state).stdout;
+    for id in ["240", "254", "255", "65535"] {
+        let out = codexvm(&["db", "import", good.to_str().unwrap(), "--memory-id", id], &state);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(&format!("memory_id {id} is")), "memory id {id}: {err}");
+    }
+    assert_eq!(export(&state), before);
+    assert_eq!(codexvm(&["task", "list"], &state).stdout, tasks_before);
 }

@@ -210,8 +210,23 @@ fn bad_task_specs_are_refused_with_clear_errors() {
             (json!({"name": "s", "steps": [step("x = (")]}), "SyntaxError"),
             (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": -5}), "repeat_every"),
             (json!({"name": "s", "steps": [step("x = 1")], "budget_percent": 0}), "budget_percent"),
-            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 0}), "heap_mib must be between 1 and 3072"),
-            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 5000}), "heap_mib must be between 1 and 3072"),
+            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 0}), "heap_mib must be an integer between 1 and 3072"),
+            (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 5000}), "heap_mib must be an integer between 1 and 3072"),
+            (
+                json!({"name": "s", "steps": [step("x = 1")], "run_at": 10_000_000_001_i64}),
+                "run_at must be an integer between 0 and 10000000000 seconds",
+            ),
+            (json!({"name": "s", "steps": [step("x = 1")], "run_after": i64::MAX}), "run_after must be an integer between 0 and"),
+            (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": u64::MAX}), "repeat_every must be an integer between 0 and"),
+            (json!({"name": "s", "steps": [step("x = 1")], "retry_delay": 1e12}), "retry_delay must be an integer"),
+            (
+                json!({"name": "s", "steps": [step("x = 1")], "max_retries": 1_000_001}),
+                "max_retries must be an integer between 0 and 1000000",
+            ),
+            (
+                json!({"name": "s", "steps": [step("x = 1"), {"code": "y = 2", "run_next_after": 20_000_000_000_i64}]}),
+                "step 1: run_next_after must be",
+            ),
             (json!({"name": "a::b", "steps": [step("x = 1")]}), "may not contain"),
             (json!({"name": "s", "steps": [step("x = 1")], "bogus": 1}), "unknown task fields"),
         ];
