@@ -1,7 +1,7 @@
 //! Access to a kybra_simple_db table of the store from native code: the policy check, the
 //! store borrow (never held while Python code runs) and errors as Python exceptions.
 
-use rustpython_vm::builtins::{PyBaseExceptionRef, PyTuple};
+use rustpython_vm::builtins::{PyBaseExceptionRef, PyTuple, PyTypeRef};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
 use crate::db::{Bounds, DbError, Table};
@@ -46,18 +46,24 @@ pub fn tbl(t: &PyObjectRef, vm: &VirtualMachine) -> PyResult<(u16, Bounds)> {
     let bad = || vm.new_type_error("a table is a (memory_id, max_key_size, max_value_size) tuple");
     let tuple = t.downcast_ref::<PyTuple>().ok_or_else(bad)?;
     let [m, k, v] = tuple.as_slice() else { return Err(bad()) };
-    Ok((
-        m.clone().try_into_value::<u16>(vm)?,
-        Bounds { max_key: k.clone().try_into_value::<usize>(vm)?, max_value: v.clone().try_into_value::<usize>(vm)? },
-    ))
+    let (map, max_key, max_value) =
+        (m.clone().try_into_value::<u16>(vm)?, k.clone().try_into_value::<usize>(vm)?, v.clone().try_into_value::<usize>(vm)?);
+    // The default store keeps realms' bounds whatever a caller passes, so that every record in
+    // it stays readable by kybra_simple_db (and Kybra's StableBTreeMap) as declared there.
+    let bounds = if map == u16::from(store::ENTITY_MAP) {
+        Bounds { max_key: max_key.min(Bounds::REALMS.max_key), max_value: max_value.min(Bounds::REALMS.max_value) }
+    } else {
+        Bounds { max_key, max_value }
+    };
+    Ok((map, bounds))
 }
 
 thread_local! {
-    static BUDGET_EXCEEDED: std::cell::RefCell<Option<PyObjectRef>> = const { std::cell::RefCell::new(None) };
+    static BUDGET_EXCEEDED: std::cell::RefCell<Option<PyTypeRef>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Registers the `BudgetExceeded` exception class (defined at boot).
-pub fn set_budget_exception(cls: PyObjectRef) {
+pub(crate) fn set_budget_exception(cls: PyTypeRef) {
     BUDGET_EXCEEDED.with(|b| *b.borrow_mut() = Some(cls));
 }
 
@@ -69,11 +75,10 @@ pub fn check_budget(vm: &VirtualMachine) -> PyResult<()> {
     }
     let budget = policy::budget().unwrap_or(0);
     let msg = format!("the execution used more than its budget of {budget} instructions; its writes are rolled back");
+    // Made without calling the class, so no Python code (whatever a codex did to the class)
+    // runs here.
     match BUDGET_EXCEEDED.with(|b| b.borrow().clone()) {
-        Some(cls) => {
-            let exc = cls.call((vm.ctx.new_str(msg),), vm)?;
-            Err(exc.downcast().map_err(|_| vm.new_runtime_error("BudgetExceeded is not an exception"))?)
-        }
+        Some(cls) => Err(vm.new_exception_msg(cls, msg.into())),
         None => Err(vm.new_runtime_error(msg)),
     }
 }

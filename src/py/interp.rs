@@ -159,7 +159,9 @@ impl Runtime {
             if opts.preload.contains(&"_codexvm") {
                 vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
             }
-            super::pristine::record(vm)
+            super::pristine::record(vm)?;
+            super::policy::end_boot();
+            Ok(())
         })
         .map_err(|e| rt.enter(|vm| PyError::from_exception(vm, &e, None, "<boot>")))?;
         Ok(rt)

@@ -5,6 +5,30 @@ use std::cell::RefCell;
 
 use crate::store::{MapId, FIRST_SYSTEM_MAP, LAST_MAP};
 
+thread_local! {
+    static BOOTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A setting of the whole interpreter was asked for after start-up.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0} is set once, at start-up, and cannot be changed by a codex")]
+pub struct AfterBoot(pub &'static str);
+
+/// Ends start-up: what the runtime registers once (the entity engine's callbacks, the class
+/// raised at the end of a budget) cannot be registered again.
+pub(crate) fn end_boot() {
+    BOOTED.with(|b| b.set(true));
+}
+
+/// Refuses `what` (a process-wide registration) once start-up has ended.
+pub fn check_boot(what: &'static str) -> Result<(), AfterBoot> {
+    if BOOTED.with(|b| b.get()) {
+        Err(AfterBoot(what))
+    } else {
+        Ok(())
+    }
+}
+
 /// Kind of access asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {

@@ -17,7 +17,7 @@ pub mod _db {
     use crate::py::pyjson;
     use crate::store;
 
-    use crate::py::dbaccess::{tbl, with_table};
+    use crate::py::dbaccess::{permission_error, tbl, with_table};
 
     fn s(p: &PyStrRef) -> String {
         p.to_string_lossy().into_owned()
@@ -144,6 +144,11 @@ pub mod _db {
             Some(at) => Some((format!("{}@{}", s(&at), alias_value.str(vm)?.to_string_lossy()), pyjson::dumps(vm, &id)?)),
             None => None,
         };
+        if let Some(owner) = alias.as_ref().and_then(|(ak, _)| keys::owner_type(ak)) {
+            // The alias entry is written beside the record: its type must be one this execution
+            // may write too (its own namespace, not another task's nor the task model's).
+            policy::check_type(owner, Access::Write).map_err(|e| permission_error(e.to_string(), vm))?;
+        }
         with_table(mem, b, Some(&t), Access::Write, vm, |tb, st| {
             tb.check(&key, &text)?;
             if let Some((ak, av)) = &alias {
@@ -281,7 +286,8 @@ pub mod _db {
     }
 
     /// Registers `entity._schema`, the `Database` class, `Entity._context` and the Python
-    /// paths of property assignment, `load` and `Cls[key]`.
+    /// paths of property assignment, `load` and `Cls[key]` (at start-up only: PermissionError
+    /// after).
     #[pyfunction]
     #[allow(clippy::too_many_arguments)]
     fn bind(
@@ -292,8 +298,11 @@ pub mod _db {
         load: PyObjectRef,
         getitem: PyObjectRef,
         class_getitem: PyObjectRef,
-    ) {
+        vm: &VirtualMachine,
+    ) -> PyResult<()> {
+        policy::check_boot("the entity engine's binding").map_err(|e| permission_error(e.to_string(), vm))?;
         ent::bind(ent::bound_from([schema_fn, database, context, property_set, load, getitem, class_getitem]));
+        Ok(())
     }
 
     #[derive(FromArgs)]

@@ -68,10 +68,17 @@ pub mod _ic {
         crate::py::policy::task()
     }
 
-    /// Registers the `BudgetExceeded` class raised when an execution exceeds its budget.
+    /// Registers the `BudgetExceeded` class raised when an execution exceeds its budget (at
+    /// start-up only: PermissionError after).
     #[pyfunction]
-    fn set_budget_exception(cls: rustpython_vm::PyObjectRef) {
+    fn set_budget_exception(cls: rustpython_vm::builtins::PyTypeRef, vm: &VirtualMachine) -> PyResult<()> {
+        crate::py::policy::check_boot("the budget's exception class")
+            .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+        if !cls.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
+            return Err(vm.new_type_error("the budget's exception class must derive from BaseException"));
+        }
         crate::py::dbaccess::set_budget_exception(cls);
+        Ok(())
     }
 
     /// Decodes a Candid reply holding one `blob` (as `raw_rand` answers).

@@ -61,6 +61,70 @@ mod tasks_from_codexes {
             assert_eq!(after, r#"[["result = 'victim ran'"], 5]"#);
         });
     }
+
+    /// The native store and runtime calls behind kybra_simple_db take nothing on trust from a
+    /// task's codex that calls them directly: every key written is checked against the task's
+    /// rights, the default store's size limits hold whatever bounds are passed, and what the
+    /// runtime registers at start-up cannot be registered again.
+    #[test]
+    fn native_calls_check_every_key_and_keep_process_wide_settings() {
+        in_vm(|| {
+            fresh_store();
+            host::install(Box::new(NativeHost::new(Clock::Manual(T0 as u64 * 1_000_000_000))));
+            let create = |name: &str, code: &str| {
+                let spec = json!({"name": name, "steps": [{"code": code}]});
+                runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]).expect("create task");
+            };
+            let victim = "from kybra_simple_db import String\nclass V(TaskEntity):\n    __alias__ = 'k'\n    k = String()\nV(k='a')\nresult = 'victim ran'";
+            create("victim", victim);
+            while runner::tick(T0, MESSAGE_LIMIT).expect("tick").is_some() {}
+            let db = "from kybra_simple_db import entity\n_db = entity._db\nT = (1, 100, 10000)\n";
+            let attacks: [(String, &str); 8] = [
+                // The alias key of save_entity: another task's alias, and the task model's.
+                (format!("{db}_db.save_entity(T, 'task_attacker0::V', '9', {{}}, 1, 'task_victim::V_alias', 'a')"), "PermissionError"),
+                (format!("{db}_db.save_entity(T, 'task_attacker1::V', '9', {{}}, 1, 'Task_alias', 'victim')"), "PermissionError"),
+                (format!("{db}_db.put(T, 'task_victim::V_alias@a', '\"9\"')"), "PermissionError"),
+                // Bounds passed by the caller do not widen the default store's.
+                (format!("{db}_db.put((1, 10**6, 10**6), 'task_attacker3::V@1', '\"' + 'x' * 20000 + '\"')"), "ValueError"),
+                (
+                    format!("{db}_db.save_entity((1, 10**6, 10**6), 'task_attacker4::V', '1', {{'k': 'x' * 20000}}, 1, None, None)"),
+                    "ValueError",
+                ),
+                // Start-up registrations.
+                (format!("{db}_db.bind(*[print] * 7)"), "PermissionError: the entity engine's binding is set once"),
+                (
+                    "import codexvm.budget as b\nclass Mine(BaseException):\n    pass\nb._ic.set_budget_exception(Mine)".to_owned(),
+                    "PermissionError: the budget's exception class is set once",
+                ),
+                ("import codexvm.budget as b\nb._ic.set_budget_exception(ValueError)".to_owned(), "PermissionError"),
+            ];
+            for (i, (code, _)) in attacks.iter().enumerate() {
+                create(&format!("attacker{i}"), code);
+            }
+            let mut outcomes = Vec::new();
+            while let Some((claim, o)) = runner::tick(T0, MESSAGE_LIMIT).expect("tick") {
+                outcomes.push((claim.task, o));
+            }
+            assert_eq!(outcomes.len(), attacks.len());
+            for (task, o) in &outcomes {
+                let i: usize = task.strip_prefix("attacker").unwrap().parse().unwrap();
+                let err = o.error.as_deref().unwrap_or_default();
+                assert!(!o.ok && err.contains(attacks[i].1), "attack {i} ({}): {o:?}", attacks[i].0);
+            }
+            // The victim's alias still points at its own entity, the task model's index is intact,
+            // and the default store holds nothing over its bounds.
+            let after = result_of(
+                "import _db\nfrom ggg import Task\nT = (1, 100, 10000)\n\
+                 result = [_db.get(T, 'task_victim::V_alias@a'), _db.get(T, 'Task_alias@victim') is not None, Task['victim'].name,\
+                 max(len(v) for k, v in _db.scan(T, None, 100000))]",
+            );
+            let parsed: serde_json::Value = serde_json::from_str(&after).unwrap();
+            assert_eq!(parsed[0], "\"1\"", "{after}");
+            assert_eq!(parsed[1], true, "{after}");
+            assert_eq!(parsed[2], "victim", "{after}");
+            assert!(parsed[3].as_u64().unwrap() <= 10_000, "{after}");
+        });
+    }
 }
 
 /// Each patch is applied by one execution; the check runs in the next one and must see the
