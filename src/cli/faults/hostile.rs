@@ -19,62 +19,66 @@ pub struct Hostile {
     pub code: &'static str,
     /// A fragment of the error that must stop it.
     pub stopped_by: Option<&'static str>,
+    /// Its budget, in percent of the message limit: small, so that loops meet it quickly, except
+    /// where the budget is not what must stop it (unwinding and formatting a thousand frames
+    /// takes more than 2 % on a busy machine, where natively the budget is CPU time).
+    pub budget_percent: u8,
 }
 
 /// The catalogue.
 pub const CATALOGUE: &[Hostile] = &[
-    Hostile { name: "infinite loop", code: "while True:\n    pass", stopped_by: Some("BudgetExceeded") },
-    Hostile { name: "loop of store reads", code: "while True:\n    Realm['hostile']", stopped_by: Some("BudgetExceeded") },
-    Hostile { name: "unbounded recursion", code: "def f(n):\n    return f(n + 1)\nf(0)", stopped_by: Some("RecursionError") },
-    Hostile { name: "recursion limit raised", code: "import sys\nsys.setrecursionlimit(10**6)", stopped_by: Some("above codexvm's maximum") },
+    Hostile { name: "infinite loop", code: "while True:\n    pass", stopped_by: Some("BudgetExceeded"), budget_percent: 2 },
+    Hostile { name: "loop of store reads", code: "while True:\n    Realm['hostile']", stopped_by: Some("BudgetExceeded"), budget_percent: 2 },
+    Hostile { name: "unbounded recursion", code: "def f(n):\n    return f(n + 1)\nf(0)", stopped_by: Some("RecursionError"), budget_percent: 20 },
+    Hostile { name: "recursion limit raised", code: "import sys\nsys.setrecursionlimit(10**6)", stopped_by: Some("above codexvm's maximum"), budget_percent: 2 },
     Hostile {
         name: "another task's namespace",
         code: "from core.execution import create_task_entity_class\nfrom kybra_simple_db import String\nclass State(create_task_entity_class('victim')):\n    __alias__ = 'key'\n    key = String()\n    value = String()\nState['secret'].value = 'stolen'",
-        stopped_by: Some("PermissionError"),
+        stopped_by: Some("PermissionError"), budget_percent: 2,
     },
     Hostile {
         name: "raw store through sys.modules",
         code: "import sys\nsys.modules['_stable'].insert(1, b'task_victim::State@1', b'{}')",
-        stopped_by: Some("PermissionError"),
+        stopped_by: Some("PermissionError"), budget_percent: 2,
     },
-    Hostile { name: "import of a native module", code: "import _db", stopped_by: Some("ImportError: task") },
-    Hostile { name: "import inside exec", code: "exec('import _stable', {})", stopped_by: Some("ImportError: task") },
-    Hostile { name: "import of gc", code: "import gc\ngc.disable()", stopped_by: Some("ImportError: task") },
-    Hostile { name: "open a file", code: "open('/etc/passwd').read()", stopped_by: Some("UnsupportedOperation") },
-    Hostile { name: "create a task", code: "from ggg import Task\nTask(name='spawned')", stopped_by: Some("may not write Task records") },
+    Hostile { name: "import of a native module", code: "import _db", stopped_by: Some("ImportError: task"), budget_percent: 2 },
+    Hostile { name: "import inside exec", code: "exec('import _stable', {})", stopped_by: Some("ImportError: task"), budget_percent: 2 },
+    Hostile { name: "import of gc", code: "import gc\ngc.disable()", stopped_by: Some("ImportError: task"), budget_percent: 2 },
+    Hostile { name: "open a file", code: "open('/etc/passwd').read()", stopped_by: Some("UnsupportedOperation"), budget_percent: 2 },
+    Hostile { name: "create a task", code: "from ggg import Task\nTask(name='spawned')", stopped_by: Some("may not write Task records"), budget_percent: 2 },
     Hostile {
         name: "create a schedule (a timer)",
         code: "from ggg import TaskSchedule\nTaskSchedule(name='every second', run_at=0, repeat_every=1)",
-        stopped_by: Some("may not write TaskSchedule records"),
+        stopped_by: Some("may not write TaskSchedule records"), budget_percent: 2,
     },
     Hostile {
         name: "set a timer",
         code: "from kybra import ic\nic.set_timer_interval(1, lambda: None)",
-        stopped_by: Some("may not set timers"),
+        stopped_by: Some("may not set timers"), budget_percent: 2,
     },
     Hostile {
         name: "rewrite the victim's codex",
         code: "from ggg import Codex\nfor c in Codex.instances():\n    c.code = 'result = 666'",
-        stopped_by: Some("may not write Codex records"),
+        stopped_by: Some("may not write Codex records"), budget_percent: 2,
     },
     Hostile {
         name: "grant itself the victim's namespace",
         code: "import json\nb = json.dumps.__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('_runtime').grant('hostile', 'task_victim', True)",
-        stopped_by: Some("PermissionError"),
+        stopped_by: Some("PermissionError"), budget_percent: 2,
     },
     Hostile {
         name: "run a codex as the victim",
         code: "import json\nb = json.dumps.__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('_runtime').run_codex('result = 1', 'victim')",
-        stopped_by: Some("PermissionError"),
+        stopped_by: Some("PermissionError"), budget_percent: 2,
     },
     Hostile {
         name: "patch Entity.save for later executions",
         code: "import kybra_simple_db\nkybra_simple_db.Entity.save = lambda self: None",
-        stopped_by: None,
+        stopped_by: None, budget_percent: 2,
     },
-    Hostile { name: "patch json.dumps", code: "import json\njson.dumps = lambda *a, **k: 'patched'", stopped_by: None },
-    Hostile { name: "patch a builtin", code: "__builtins__['len'] = lambda x: 0", stopped_by: None },
-    Hostile { name: "flood the output", code: "for i in range(200):\n    print('x' * 100_000)", stopped_by: None },
+    Hostile { name: "patch json.dumps", code: "import json\njson.dumps = lambda *a, **k: 'patched'", stopped_by: None, budget_percent: 2 },
+    Hostile { name: "patch a builtin", code: "__builtins__['len'] = lambda x: 0", stopped_by: None, budget_percent: 2 },
+    Hostile { name: "flood the output", code: "for i in range(200):\n    print('x' * 100_000)", stopped_by: None, budget_percent: 2 },
 ];
 
 /// The victim: counts its runs in its namespace.
@@ -140,8 +144,7 @@ pub fn run() -> Result<HostileReport, String> {
         let before = user_records()?;
         let name = format!("hostile_{i}");
         let code = format!("from ggg import Realm\nRealm(name='written by {name}')\n{}", h.code);
-        // 2 % of the message limit: the loops meet their budget quickly.
-        create(json!({"name": name, "steps": [{"code": code}], "budget_percent": 2}), now)?;
+        create(json!({"name": name, "steps": [{"code": code}], "budget_percent": h.budget_percent}), now)?;
         let outcomes = tick(now)?;
         report.tried += 1;
         let mine = outcomes.iter().find(|(c, _)| c.task == name).map(|(_, o)| o);
