@@ -63,6 +63,32 @@ def _check_name(name):
         raise TaskError("a task name may not contain '@' or '::' (they delimit stored keys)")
 
 
+def _codex_users(codex):
+    """Names of the tasks whose steps run `codex`."""
+    users = []
+    for call in codex.calls:
+        step = call.task_step
+        if step is not None and step.task is not None and step.task.name not in users:
+            users.append(step.task.name)
+    return users
+
+
+def _check_codex_name(i, codex_name, code, earlier):
+    """Refuses step `i`'s codex when its name is taken by other code: a stored codex another
+    task runs (it would run this code instead), or an earlier step of the same task. The same
+    code under the same name is shared."""
+    for other_name, other_code, _, _ in earlier:
+        if other_name == codex_name and other_code != code:
+            raise TaskError(f"step {i}: an earlier step names its codex {codex_name!r} too, with other code; "
+                            "give each step's codex its own name")
+    stored = Codex[codex_name]
+    if stored is not None and stored.code != code:
+        users = _codex_users(stored)
+        if users:
+            raise TaskError(f"step {i}: a codex named {codex_name!r} is stored with other code and run by "
+                            f"task(s) {', '.join(sorted(users))}; give this step's codex another name")
+
+
 def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_retries=0, retry_delay=0,
                 budget_percent=80, metadata="", heap_mib=1024):
     """Creates a task from `steps` (dicts with `code`, optional `codex_name`, `run_next_after`).
@@ -92,6 +118,8 @@ def create_task(name, steps, now, repeat_every=0, run_at=0, run_after=0, max_ret
         delay = s.get("run_next_after", 0)
         _check_count(f"step {i}: run_next_after", delay, 0, MAX_SECONDS, " seconds")
         made.append((codex_name, code, delay, is_async_source(code, codex_name)))
+    for i, (codex_name, code, _, _) in enumerate(made):
+        _check_codex_name(i, codex_name, code, made[:i])
     step_entities = []
     for codex_name, code, delay, is_async in made:
         codex = Codex[codex_name]

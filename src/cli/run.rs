@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::host;
+use crate::py::policy::{self, ExecContext};
 use crate::py::{Codex, RunOptions};
-use crate::tasks;
+use crate::tasks::{self, runner};
 
 use super::{state, StateArgs};
 
@@ -18,6 +20,9 @@ pub struct RunArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub state: StateArgs,
+    /// Instruction budget, in percent of the 40 B message limit (as a task's executions have).
+    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub budget: u8,
 }
 
 /// Runs the codex; exit code 0 on success, 1 if it raised, 2 if it could not be run.
@@ -34,7 +39,13 @@ pub fn main(args: RunArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let filename = args.file.display().to_string();
-    let exec = match tasks::execute(Codex { source: &source, filename: &filename }, &RunOptions::default()) {
+    // The budget a task's execution has, enforced where a task's is.
+    let budget = runner::budget_of(u64::from(args.budget), runner::MESSAGE_LIMIT);
+    let previous = policy::set_context(ExecContext { budget: Some(budget), ..ExecContext::default() });
+    host::with(|h| h.start_message());
+    let exec = tasks::execute(Codex { source: &source, filename: &filename }, &RunOptions::default());
+    policy::set_context(previous);
+    let exec = match exec {
         Ok(x) => x,
         Err(e) => {
             eprintln!("codexvm: {e}");

@@ -321,8 +321,9 @@ fn create(a: &CreateArgs) -> Result<serde_json::Value, CommandError> {
     for (i, f) in a.files.iter().enumerate() {
         let code = std::fs::read_to_string(f).map_err(|source| CommandError::Read { path: f.display().to_string(), source })?;
         let delay = if i == 0 { 0 } else { a.step_delays.get(i - 1).copied().unwrap_or(0) };
+        // Stored per task, so that another task's `step.py` is another codex.
         let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        steps.push(serde_json::json!({"code": code, "codex_name": stem, "run_next_after": delay}));
+        steps.push(serde_json::json!({"code": code, "codex_name": format!("{}/{stem}", a.name), "run_next_after": delay}));
     }
     let spec = serde_json::json!({
         "name": a.name, "steps": steps, "repeat_every": a.every, "run_at": a.at, "run_after": a.after,

@@ -257,6 +257,11 @@ pub fn run_claim(claim: &Claim, message_limit: u64) -> StepOutcome {
     }
 }
 
+/// Instructions of a budget of `percent` (1 to 100) of the message limit.
+pub fn budget_of(percent: u64, message_limit: u64) -> u64 {
+    message_limit / 100 * percent.clamp(1, 100)
+}
+
 /// One message's worth of an execution, with the task's context set around it.
 fn segment(
     claim: Claim,
@@ -268,7 +273,7 @@ fn segment(
     let ctx = ExecContext {
         task: Some(claim.task.clone()),
         grants: grants_of(&claim.task),
-        budget: Some(message_limit / 100 * claim.budget_percent.clamp(1, 100)),
+        budget: Some(budget_of(claim.budget_percent, message_limit)),
     };
     // Each segment is a message of its own: the budget and the count cover the whole message.
     host::with(|h| h.start_message());

@@ -76,3 +76,34 @@ fn a_memory_bomb_is_stopped_at_the_heap_allowance_and_keeps_nothing() {
     let entities = ok(&codexvm(&["db", "export", "--format", "entities"], &state));
     assert!(entities.contains("\"kept\"") && !entities.contains("not kept"), "{entities}");
 }
+
+#[test]
+fn step_files_with_one_name_in_two_tasks_stay_two_codexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.stable");
+    for (task, text) in [("a", "first"), ("b", "second")] {
+        let sub = dir.path().join(task);
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("step.py"), format!("result = '{text}'")).unwrap();
+        ok(&codexvm(&["task", "create", task, sub.join("step.py").to_str().unwrap()], &state));
+    }
+    for (task, text) in [("a", "first"), ("b", "second")] {
+        ok(&codexvm(&["task", "run", task, "--until-done"], &state));
+        let show = ok(&codexvm(&["task", "show", task], &state));
+        assert!(show.contains(&format!("\\\"{text}\\\"")), "task {task} ran another task's code: {show}");
+    }
+}
+
+#[test]
+fn codexvm_run_has_a_tasks_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("s.stable");
+    let looping = dir.path().join("loop.py");
+    std::fs::write(&looping, "from ggg import Realm\nRealm(name='not kept')\nwhile True:\n    pass").unwrap();
+    let out = codexvm(&["run", looping.to_str().unwrap(), "--budget", "1"], &state);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("BudgetExceeded") && stderr.contains("budget of 400000000 instructions"), "{stderr}");
+    let entities = ok(&codexvm(&["db", "export", "--format", "entities"], &state));
+    assert!(!entities.contains("not kept"), "{entities}");
+}

@@ -244,6 +244,28 @@ fn bad_task_specs_are_refused_with_clear_errors() {
 }
 
 #[test]
+fn a_codex_name_never_makes_two_tasks_run_the_same_code_by_accident() {
+    in_vm(|| {
+        setup();
+        let named = |code: &str| json!({"code": code, "codex_name": "step"});
+        let try_create = |spec: Value| runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]);
+        create(json!({"name": "a", "steps": [named("result = 'a'")]}));
+        // Other code under a name another task runs is refused; the same code is shared.
+        let err = try_create(json!({"name": "b", "steps": [named("result = 'b'")]})).unwrap_err().to_string();
+        assert!(err.contains("a codex named 'step' is stored with other code and run by task(s) a"), "{err}");
+        create(json!({"name": "c", "steps": [named("result = 'a'")]}));
+        // Two steps of one task may not give one name to two codes.
+        let err = try_create(json!({"name": "d", "steps": [{"code": "x = 1", "codex_name": "s2"}, {"code": "x = 2", "codex_name": "s2"}]}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("step 1: an earlier step names its codex 's2' too"), "{err}");
+        let results: Vec<_> = tick_at(T0).into_iter().map(|o| o.result.unwrap_or_default()).collect();
+        assert_eq!(results, ["\"a\"", "\"a\""]);
+        assert!(runner::api("state", vec![ApiArg::Str("b".into()), ApiArg::Int(0)]).is_err(), "the refused task left nothing");
+    });
+}
+
+#[test]
 fn async_codexes_get_call_results_and_commit_at_each_yield() {
     in_vm(|| {
         setup();
