@@ -53,8 +53,8 @@ impl CanisterModule {
                 let m = Module::new(&engine, &bytes).map_err(|e| HostError::Wasm(e.to_string()))?;
                 if let Ok(ser) = m.serialize() {
                     let tmp = cache.with_extension("tmp");
-                    if std::fs::write(&tmp, ser).is_ok() {
-                        let _ = std::fs::rename(&tmp, &cache);
+                    if std::fs::write(&tmp, ser).is_ok() && std::fs::rename(&tmp, &cache).is_ok() {
+                        remove_stale_caches(path, &cache);
                     }
                 }
                 m
@@ -66,7 +66,45 @@ impl CanisterModule {
     }
 }
 
+/// Removes the compiled copies of earlier versions of the module at `path` (about 34 MB each),
+/// keeping `current`.
+fn remove_stale_caches(path: &Path, current: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir }) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if file.starts_with(&prefix) && file.ends_with(".cwasm") && entry.path() != current {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn cache_path(path: &Path, fp: u64) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.{fp:016x}.cwasm"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiling_a_new_version_removes_the_copies_of_earlier_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.wasm");
+        // A module of one table and no exports (the host exports the table), and what earlier
+        // versions and another module left beside it.
+        std::fs::write(&path, b"\0asm\x01\0\0\0\x04\x04\x01\x70\x00\x00\x07\x01\x00").unwrap();
+        let stale = dir.path().join(".m.wasm.0123456789abcdef.cwasm");
+        let other = dir.path().join(".n.wasm.0123456789abcdef.cwasm");
+        std::fs::write(&stale, b"old").unwrap();
+        std::fs::write(&other, b"another module's").unwrap();
+        CanisterModule::load(&path).unwrap();
+        let names: Vec<String> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(!stale.exists(), "{names:?}");
+        assert!(other.exists(), "{names:?}");
+        assert_eq!(names.iter().filter(|n| n.starts_with(".m.wasm.") && n.ends_with(".cwasm")).count(), 1, "{names:?}");
+    }
 }
