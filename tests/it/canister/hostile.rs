@@ -1,7 +1,7 @@
 //! Hostile codexes in the built canister (test host): runaway recursion and memory bombs are
 //! stopped with a clear error, keep nothing, and leave the canister working.
 
-use crate::support::canister::{installed, result_of, run, StepSpec, TaskSpec, TaskState};
+use crate::support::canister::{advance, create, installed, result_of, run, spec, state, StepSpec, TaskSpec, TaskState};
 use codexvm_host::RejectCode;
 
 #[test]
@@ -60,4 +60,22 @@ fn a_tasks_memory_bomb_fails_at_its_own_heap_allowance_and_the_task_goes_on() {
     assert_eq!(st.records_json, "{}");
     // Other work goes on.
     assert_eq!(result_of(&mut c, "result = 'still here'"), "\"still here\"");
+}
+
+#[test]
+fn native_calls_check_every_key_a_tasks_codex_writes() {
+    let mut c = installed();
+    create(&mut c, &spec("victim", crate::support::KEY_VICTIM));
+    advance(&mut c, 1);
+    let attacks = crate::support::key_attacks();
+    for (i, (code, _)) in attacks.iter().enumerate() {
+        create(&mut c, &spec(&format!("attacker{i}"), code));
+    }
+    advance(&mut c, 1);
+    for (i, (code, why)) in attacks.iter().enumerate() {
+        let task = state(&mut c, &format!("attacker{i}")).task;
+        let e = task.executions.last().unwrap_or_else(|| panic!("attack {i} did not run"));
+        assert!(e.status == "failed" && e.result.contains(why), "attack {i} ({code}): {} {}", e.status, e.result);
+    }
+    crate::support::check_key_victim(&result_of(&mut c, crate::support::KEY_VICTIM_CHECK));
 }

@@ -75,29 +75,9 @@ mod tasks_from_codexes {
                 let spec = json!({"name": name, "steps": [{"code": code}]});
                 runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]).expect("create task");
             };
-            let victim = "from kybra_simple_db import String\nclass V(TaskEntity):\n    __alias__ = 'k'\n    k = String()\nV(k='a')\nresult = 'victim ran'";
-            create("victim", victim);
+            create("victim", crate::support::KEY_VICTIM);
             while runner::tick(T0, MESSAGE_LIMIT).expect("tick").is_some() {}
-            let db = "from kybra_simple_db import entity\n_db = entity._db\nT = (1, 100, 10000)\n";
-            let attacks: [(String, &str); 8] = [
-                // The alias key of save_entity: another task's alias, and the task model's.
-                (format!("{db}_db.save_entity(T, 'task_attacker0::V', '9', {{}}, 1, 'task_victim::V_alias', 'a')"), "PermissionError"),
-                (format!("{db}_db.save_entity(T, 'task_attacker1::V', '9', {{}}, 1, 'Task_alias', 'victim')"), "PermissionError"),
-                (format!("{db}_db.put(T, 'task_victim::V_alias@a', '\"9\"')"), "PermissionError"),
-                // Bounds passed by the caller do not widen the default store's.
-                (format!("{db}_db.put((1, 10**6, 10**6), 'task_attacker3::V@1', '\"' + 'x' * 20000 + '\"')"), "ValueError"),
-                (
-                    format!("{db}_db.save_entity((1, 10**6, 10**6), 'task_attacker4::V', '1', {{'k': 'x' * 20000}}, 1, None, None)"),
-                    "ValueError",
-                ),
-                // Start-up registrations.
-                (format!("{db}_db.bind(*[print] * 7)"), "PermissionError: the entity engine's binding is set once"),
-                (
-                    "import codexvm.budget as b\nclass Mine(BaseException):\n    pass\nb._ic.set_budget_exception(Mine)".to_owned(),
-                    "PermissionError: the budget's exception class is set once",
-                ),
-                ("import codexvm.budget as b\nb._ic.set_budget_exception(ValueError)".to_owned(), "PermissionError"),
-            ];
+            let attacks = crate::support::key_attacks();
             for (i, (code, _)) in attacks.iter().enumerate() {
                 create(&format!("attacker{i}"), code);
             }
@@ -113,16 +93,7 @@ mod tasks_from_codexes {
             }
             // The victim's alias still points at its own entity, the task model's index is intact,
             // and the default store holds nothing over its bounds.
-            let after = result_of(
-                "import _db\nfrom ggg import Task\nT = (1, 100, 10000)\n\
-                 result = [_db.get(T, 'task_victim::V_alias@a'), _db.get(T, 'Task_alias@victim') is not None, Task['victim'].name,\
-                 max(len(v) for k, v in _db.scan(T, None, 100000))]",
-            );
-            let parsed: serde_json::Value = serde_json::from_str(&after).unwrap();
-            assert_eq!(parsed[0], "\"1\"", "{after}");
-            assert_eq!(parsed[1], true, "{after}");
-            assert_eq!(parsed[2], "victim", "{after}");
-            assert!(parsed[3].as_u64().unwrap() <= 10_000, "{after}");
+            crate::support::check_key_victim(&result_of(crate::support::KEY_VICTIM_CHECK));
         });
     }
 }

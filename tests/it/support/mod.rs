@@ -62,3 +62,42 @@ pub fn native_modules_check() -> String {
 /// What [`native_modules_check`] returns.
 pub const NATIVE_MODULES_MISSING: &str =
     r#"["zlib", "_csv", "pyexpat", "_pickle", "_codecs_jp", "_multibytecodec", "_asyncio", "_lzma", "_bz2"]"#;
+
+/// A task whose alias entry the routes of [`key_attacks`] aim at.
+pub const KEY_VICTIM: &str =
+    "from kybra_simple_db import String\nclass V(TaskEntity):\n    __alias__ = 'k'\n    k = String()\nV(k='a')\nresult = 'victim ran'";
+
+/// Codexes of tasks `attacker0`, `attacker1`, ... that call the native store and runtime
+/// directly, each with the error that must stop it: alias keys of other namespaces and of the
+/// task model, bounds wider than the default store's, and start-up registrations.
+pub fn key_attacks() -> Vec<(String, &'static str)> {
+    let db = "from kybra_simple_db import entity\n_db = entity._db\nT = (1, 100, 10000)\n";
+    vec![
+        (format!("{db}_db.save_entity(T, 'task_attacker0::V', '9', {{}}, 1, 'task_victim::V_alias', 'a')"), "PermissionError"),
+        (format!("{db}_db.save_entity(T, 'task_attacker1::V', '9', {{}}, 1, 'Task_alias', 'victim')"), "PermissionError"),
+        (format!("{db}_db.put(T, 'task_victim::V_alias@a', '\"9\"')"), "PermissionError"),
+        (format!("{db}_db.put((1, 10**6, 10**6), 'task_attacker3::V@1', '\"' + 'x' * 20000 + '\"')"), "ValueError"),
+        (format!("{db}_db.save_entity((1, 10**6, 10**6), 'task_attacker4::V', '1', {{'k': 'x' * 20000}}, 1, None, None)"), "ValueError"),
+        (format!("{db}_db.bind(*[print] * 7)"), "PermissionError: the entity engine's binding is set once"),
+        (
+            "import codexvm.budget as b\nclass Mine(BaseException):\n    pass\nb._ic.set_budget_exception(Mine)".to_owned(),
+            "PermissionError: the budget's exception class is set once",
+        ),
+        ("import codexvm.budget as b\nb._ic.set_budget_exception(ValueError)".to_owned(), "PermissionError"),
+    ]
+}
+
+/// A controller's codex reading what [`key_attacks`] aimed at.
+pub const KEY_VICTIM_CHECK: &str = "import _db\nfrom ggg import Task\nT = (1, 100, 10000)\n\
+    result = [_db.get(T, 'task_victim::V_alias@a'), _db.get(T, 'Task_alias@victim') is not None, Task['victim'].name,\
+    max(len(v) for k, v in _db.scan(T, None, 100000))]";
+
+/// Checks the result of [`KEY_VICTIM_CHECK`]: the victim's alias still points at its own
+/// entity, the task model's index is intact, and the default store holds nothing over its bounds.
+pub fn check_key_victim(after: &str) {
+    let parsed: serde_json::Value = serde_json::from_str(after).unwrap();
+    assert_eq!(parsed[0], "\"1\"", "{after}");
+    assert_eq!(parsed[1], true, "{after}");
+    assert_eq!(parsed[2], "victim", "{after}");
+    assert!(parsed[3].as_u64().unwrap() <= 10_000, "{after}");
+}
