@@ -17,26 +17,23 @@ fn collector_settings_do_not_outlive_an_execution() {
 }
 
 mod tasks_from_codexes {
-    use codexvm::host::{self, Clock, NativeHost};
-    use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
     use serde_json::json;
 
-    use crate::support::{fresh_store, in_vm, result_of};
+    use crate::support::task_clock::{create, ran_at, setup, tick_at, T0};
+    use crate::support::{in_vm, result_of};
 
-    const T0: i64 = 1_800_000_000;
+    /// Creates a one-step task running `code`.
+    fn task(name: &str, code: &str) {
+        create(json!({"name": name, "steps": [{"code": code}]}));
+    }
 
     /// A task's codex cannot create tasks, schedules or codexes, nor change another task's code:
     /// it would act with rights only admins have.
     #[test]
     fn a_tasks_codex_may_not_write_the_task_model() {
         in_vm(|| {
-            fresh_store();
-            host::install(Box::new(NativeHost::new(Clock::Manual(T0 as u64 * 1_000_000_000))));
-            let create = |name: &str, code: &str| {
-                let spec = json!({"name": name, "steps": [{"code": code}]});
-                runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]).expect("create task");
-            };
-            create("victim", "result = 'victim ran'");
+            setup();
+            task("victim", "result = 'victim ran'");
             let attacks = [
                 "from ggg import Codex\nfor c in Codex.instances():\n    c.code = 'result = 666'",
                 "from ggg import Task\nTask(name='spawned')",
@@ -44,12 +41,9 @@ mod tasks_from_codexes {
                 "from ggg import Task\nfor t in Task.instances():\n    t.delete()",
             ];
             for (i, code) in attacks.iter().enumerate() {
-                create(&format!("attacker{i}"), code);
+                task(&format!("attacker{i}"), code);
             }
-            let mut outcomes = Vec::new();
-            while let Some((_, o)) = runner::tick(T0, MESSAGE_LIMIT).expect("tick") {
-                outcomes.push(o);
-            }
+            let outcomes = tick_at(T0);
             assert_eq!(outcomes.len(), 1 + attacks.len());
             for o in outcomes.iter().filter(|o| o.result.as_deref() != Some("\"victim ran\"")) {
                 assert!(!o.ok, "an attack succeeded: {o:?}");
@@ -69,22 +63,14 @@ mod tasks_from_codexes {
     #[test]
     fn native_calls_check_every_key_and_keep_process_wide_settings() {
         in_vm(|| {
-            fresh_store();
-            host::install(Box::new(NativeHost::new(Clock::Manual(T0 as u64 * 1_000_000_000))));
-            let create = |name: &str, code: &str| {
-                let spec = json!({"name": name, "steps": [{"code": code}]});
-                runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]).expect("create task");
-            };
-            create("victim", crate::support::KEY_VICTIM);
-            while runner::tick(T0, MESSAGE_LIMIT).expect("tick").is_some() {}
+            setup();
+            task("victim", crate::support::KEY_VICTIM);
+            tick_at(T0);
             let attacks = crate::support::key_attacks();
             for (i, (code, _)) in attacks.iter().enumerate() {
-                create(&format!("attacker{i}"), code);
+                task(&format!("attacker{i}"), code);
             }
-            let mut outcomes = Vec::new();
-            while let Some((claim, o)) = runner::tick(T0, MESSAGE_LIMIT).expect("tick") {
-                outcomes.push((claim.task, o));
-            }
+            let outcomes: Vec<_> = ran_at(T0).into_iter().map(|(claim, o)| (claim.task, o)).collect();
             assert_eq!(outcomes.len(), attacks.len());
             for (task, o) in &outcomes {
                 let i: usize = task.strip_prefix("attacker").unwrap().parse().unwrap();

@@ -32,10 +32,15 @@ pub fn state(name: &str) -> Value {
 
 /// Runs every step due at time `now`; returns the outcomes.
 pub fn tick_at(now: i64) -> Vec<runner::StepOutcome> {
+    ran_at(now).into_iter().map(|(_, o)| o).collect()
+}
+
+/// Runs every step due at time `now`; returns each step claimed with its outcome.
+pub fn ran_at(now: i64) -> Vec<(runner::Claim, runner::StepOutcome)> {
     set_time(now);
     let mut out = Vec::new();
-    while let Some((_, o)) = runner::tick(now, MESSAGE_LIMIT).expect("tick") {
-        out.push(o);
+    while let Some(x) = runner::tick(now, MESSAGE_LIMIT).expect("tick") {
+        out.push(x);
     }
     out
 }
