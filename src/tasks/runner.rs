@@ -9,6 +9,7 @@ use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 use serde::{Deserialize, Serialize};
 
 use crate::host::{self, Principal};
+use crate::py::dbaccess::check_budget;
 use crate::py::policy::{self, ExecContext, Grant};
 use crate::py::pristine::Restore;
 use crate::py::{capture, exec, Codex, PyError, Runtime};
@@ -293,6 +294,10 @@ fn segment(
         }
         (seg, _) => seg,
     };
+    // Only now, with the shared modules restored, is the segment's transaction ended: a segment
+    // over its budget (a codex that caught `BudgetExceeded`, or a restore that ran it out) or
+    // whose restore failed keeps nothing.
+    let seg = end(within_budget(seg, &claim));
     let captured = capture::take();
     let instructions = instructions + host::with(|h| h.performance_counter(0));
     policy::set_context(previous);
@@ -315,11 +320,45 @@ fn begin() -> Result<(), PyError> {
     store::global::with(|s| s.begin()).map_err(infra)?.map_err(infra)
 }
 
-fn end(ok: bool) -> Result<(), PyError> {
-    if ok {
-        store::global::with(|s| s.commit()).map_err(infra)?.map_err(infra).map(drop)
-    } else {
-        store::global::with(|s| s.rollback()).map_err(infra)
+/// Fails a segment that finished or stopped at a call over its budget, with the
+/// `BudgetExceeded` its codex would have met at its next storage call.
+fn within_budget(seg: Result<Segment, PyError>, claim: &Claim) -> Result<Segment, PyError> {
+    let s = match seg {
+        Ok(s @ (Segment::Calling(..) | Segment::Done(Ok(_)))) => s,
+        other => return other,
+    };
+    let rt = Runtime::get()?;
+    let over = rt.enter(|vm| check_budget(vm).map_err(|e| PyError::from_exception(vm, &e, None, &claim.codex)));
+    match over {
+        Ok(()) => Ok(s),
+        Err(e) => {
+            if let Segment::Calling(_, globals, _) = &s {
+                rt.enter(|_| exec::release(globals));
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Ends a segment's transaction: what a codex that finished or stopped at a call wrote is
+/// committed (a call is a commit point, as an `await` is on the Internet Computer), the rest is
+/// rolled back.
+fn end(seg: Result<Segment, PyError>) -> Result<Segment, PyError> {
+    match seg {
+        Ok(s @ (Segment::Calling(..) | Segment::Done(Ok(_)))) => {
+            match store::global::with(|s| s.commit()).map_err(infra).and_then(|r| r.map_err(infra)) {
+                Ok(_) => Ok(s),
+                Err(e) => {
+                    drop(s);
+                    store::global::with(|s| s.rollback()).map_err(infra)?;
+                    Err(e)
+                }
+            }
+        }
+        other => {
+            store::global::with(|s| s.rollback()).map_err(infra)?;
+            other
+        }
     }
 }
 
@@ -366,14 +405,8 @@ fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
     });
     // `Err(json)` above means "finished with this result"; `Ok(driver)` means "drive it".
     match top {
-        Err(e) => {
-            end(false)?;
-            Ok(Segment::Done(Err(e)))
-        }
-        Ok(Err(json)) => {
-            end(true)?;
-            Ok(Segment::Done(Ok(json)))
-        }
+        Err(e) => Ok(Segment::Done(Err(e))),
+        Ok(Err(json)) => Ok(Segment::Done(Ok(json))),
         Ok(Ok((driver, globals))) => drive(&driver, &globals, None, claim),
     }
 }
@@ -394,8 +427,7 @@ pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::buil
     }
 }
 
-/// Advances an async codex to its next call or its end. A call is a commit point: what it wrote
-/// so far is committed before the call is made, as an `await` commits on the Internet Computer.
+/// Advances an async codex to its next call or its end (a commit point: see [`end`]).
 fn drive(driver: &PyObjectRef, globals: &PyDictRef, reply: Option<Result<Vec<u8>, String>>, claim: &Claim) -> Result<Segment, PyError> {
     let rt = Runtime::get()?;
     let step = rt.enter(|vm| {
@@ -425,16 +457,7 @@ fn drive(driver: &PyObjectRef, globals: &PyDictRef, reply: Option<Result<Vec<u8>
     if !matches!(step, Ok(Segment::Calling(..))) {
         rt.enter(|_| exec::release(globals));
     }
-    match step {
-        Err(e) => {
-            end(false)?;
-            Ok(Segment::Done(Err(e)))
-        }
-        Ok(seg) => {
-            end(true)?; // the end, or a commit point
-            Ok(seg)
-        }
-    }
+    Ok(step.unwrap_or_else(|e| Segment::Done(Err(e))))
 }
 
 /// One scheduler tick: claims the next due step, runs it, records the outcome. Returns the

@@ -143,6 +143,20 @@ fn an_execution_over_its_budget_is_stopped_cleanly() {
 }
 
 #[test]
+fn a_codex_that_catches_budget_exceeded_and_finishes_keeps_nothing() {
+    let mut c = installed();
+    let mut s = spec("sly", crate::support::SWALLOWS_BUDGET);
+    s.budget_percent = Some(1);
+    create(&mut c, &s);
+    advance(&mut c, 1);
+    let st = state(&mut c, "sly");
+    let e = &st.task.executions[0];
+    assert_eq!(e.status, "failed", "{}", e.result);
+    assert!(e.result.contains("BudgetExceeded"), "{}", e.result);
+    assert_eq!(st.records_json, "{}");
+}
+
+#[test]
 fn an_async_codex_awaits_real_calls_and_commits_at_each_yield() {
     let mut c = installed();
     let code = r#"

@@ -201,6 +201,18 @@ fn an_execution_over_its_budget_is_stopped_and_rolled_back() {
 }
 
 #[test]
+fn a_codex_that_catches_budget_exceeded_and_finishes_keeps_nothing() {
+    in_vm(|| {
+        setup();
+        create(json!({"name": "sly", "steps": [step(crate::support::SWALLOWS_BUDGET)], "budget_percent": 1}));
+        let out = tick_at(T0);
+        assert!(!out[0].ok, "{:?}", out[0].result);
+        assert!(out[0].error.as_deref().unwrap().contains("BudgetExceeded"), "{:?}", out[0].error);
+        assert_eq!(state("sly")["records"], json!({}));
+    });
+}
+
+#[test]
 fn bad_task_specs_are_refused_with_clear_errors() {
     in_vm(|| {
         setup();

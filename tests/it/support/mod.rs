@@ -101,3 +101,6 @@ pub fn check_key_victim(after: &str) {
     assert_eq!(parsed[2], "victim", "{after}");
     assert!(parsed[3].as_u64().unwrap() <= 10_000, "{after}");
 }
+
+/// A codex that catches `BudgetExceeded` and finishes: what it wrote is not kept.
+pub const SWALLOWS_BUDGET: &str = "from kybra_simple_db import String\nclass Row(TaskEntity):\n    k = String()\nRow(k='first')\ntry:\n    while True:\n        Row(k='x' * 10)\nexcept BaseException:\n    pass\nresult = 'finished'";
