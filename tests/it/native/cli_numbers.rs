@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser};
 use codexvm::cli::Cli;
 use proptest::prelude::*;
 
-use crate::support::codexvm;
+use crate::support::{codexvm, Workdir};
 
 /// Cases of the command-line runs below (each runs the binary two to three times):
 /// `CODEXVM_CLI_CASES`, else 12.
@@ -142,12 +142,10 @@ proptest! {
         every in number(), at in number(), after in number(), delay in number(), retries in number(),
         retry_delay in number(), budget in number(), heap in number(), run_for in duration(),
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("s.stable");
-        let (a, b) = (dir.path().join("a.py"), dir.path().join("b.py"));
-        std::fs::write(&a, "raise RuntimeError('step a fails, so retries count')").unwrap();
-        std::fs::write(&b, "result = 2").unwrap();
-        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        let w = Workdir::new();
+        let state = &w.state;
+        let (a, b) = (w.codex("a.py", "raise RuntimeError('step a fails, so retries count')"), w.codex("b.py", "result = 2"));
+        let (a, b) = (a.as_str(), b.as_str());
         let opts = [
             ("--every", &every), ("--at", &at), ("--after", &after), ("--step-delay", &delay), ("--retries", &retries),
             ("--retry-delay", &retry_delay), ("--budget", &budget), ("--heap-mib", &heap),
@@ -172,12 +170,10 @@ proptest! {
 
 #[test]
 fn a_step_due_past_the_clocks_range_stops_the_run_with_a_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("s.stable");
-    let (a, b) = (dir.path().join("a.py"), dir.path().join("b.py"));
-    std::fs::write(&a, "result = 1").unwrap();
-    std::fs::write(&b, "result = 2").unwrap();
-    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let w = Workdir::new();
+    let state = &w.state;
+    let (a, b) = (w.codex("a.py", "result = 1"), w.codex("b.py", "result = 2"));
+    let (a, b) = (a.as_str(), b.as_str());
     // The first step at the last second a task may name, the second 10^10 s after it: past 2^64 ns.
     let out = codexvm(&["task", "create", "far", a, b, "--at", "10000000000", "--step-delay", "10000000000"], &state);
     assert!(out.status.success(), "{}", stderr(&out));

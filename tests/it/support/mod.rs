@@ -104,3 +104,27 @@ pub fn check_key_victim(after: &str) {
 
 /// A codex that catches `BudgetExceeded` and finishes: what it wrote is not kept.
 pub const SWALLOWS_BUDGET: &str = "from kybra_simple_db import String\nclass Row(TaskEntity):\n    k = String()\nRow(k='first')\ntry:\n    while True:\n        Row(k='x' * 10)\nexcept BaseException:\n    pass\nresult = 'finished'";
+
+/// A temporary directory for the `codexvm` binary: a state file path and codex files in it.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    /// The state file (`--state`).
+    pub state: std::path::PathBuf,
+}
+
+impl Workdir {
+    /// An empty directory, its state file not yet created.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("s.stable");
+        Workdir { dir, state }
+    }
+
+    /// Writes `code` to `name` (directories made as needed) and returns its path.
+    pub fn codex(&self, name: &str, code: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("a file name")).expect("mkdir");
+        std::fs::write(&path, code).expect("write a codex");
+        path.to_str().expect("a UTF-8 path").to_owned()
+    }
+}
