@@ -155,15 +155,15 @@ proptest! {
             args.push(name);
             args.push(value);
         }
-        let before = task_list(&state);
-        let out = codexvm(&args, &state);
+        let before = task_list(state);
+        let out = codexvm(&args, state);
         clean(&out, "task create")?;
         if out.status.success() {
-            prop_assert!(task_list(&state).contains("pending"), "{}", task_list(&state));
-            let out = codexvm(&["task", "run", "t", "--max-executions", "3", "--for", &run_for], &state);
+            prop_assert!(task_list(state).contains("pending"), "{}", task_list(state));
+            let out = codexvm(&["task", "run", "t", "--max-executions", "3", "--for", &run_for], state);
             clean(&out, "task run")?;
         } else {
-            prop_assert_eq!(task_list(&state), before, "a refused task left records: {}", stderr(&out));
+            prop_assert_eq!(task_list(state), before, "a refused task left records: {}", stderr(&out));
         }
     }
 }
@@ -175,22 +175,22 @@ fn a_step_due_past_the_clocks_range_stops_the_run_with_a_reason() {
     let (a, b) = (w.codex("a.py", "result = 1"), w.codex("b.py", "result = 2"));
     let (a, b) = (a.as_str(), b.as_str());
     // The first step at the last second a task may name, the second 10^10 s after it: past 2^64 ns.
-    let out = codexvm(&["task", "create", "far", a, b, "--at", "10000000000", "--step-delay", "10000000000"], &state);
+    let out = codexvm(&["task", "create", "far", a, b, "--at", "10000000000", "--step-delay", "10000000000"], state);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = codexvm(&["task", "run", "far", "--until-done"], &state);
+    let out = codexvm(&["task", "run", "far", "--until-done"], state);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("past the simulated clock's range"), "{err}");
-    let show = String::from_utf8_lossy(&codexvm(&["task", "show", "far"], &state).stdout).into_owned();
+    let show = String::from_utf8_lossy(&codexvm(&["task", "show", "far"], state).stdout).into_owned();
     assert!(show.contains("\"step_to_execute\": 1"), "the first step ran and was kept: {show}");
     // Refused outright: a time past the year 2286, more delay values than steps.
     for (args, why) in [
         (vec!["task", "create", "x", a, "--at", "10000000001"], "run_at must be an integer between 0 and 10000000000 seconds"),
         (vec!["task", "create", "x", a, b, "--step-delay", "1,2"], "2 --step-delay value(s) for 2 step(s)"),
     ] {
-        let out = codexvm(&args, &state);
+        let out = codexvm(&args, state);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
     }
-    assert!(!task_list(&state).lines().any(|l| l.starts_with("x ")), "{}", task_list(&state));
+    assert!(!task_list(state).lines().any(|l| l.starts_with("x ")), "{}", task_list(state));
 }
