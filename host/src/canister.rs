@@ -1,13 +1,15 @@
 //! [`Canister`]: an installed canister instance, its messages, timers and calls.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use candid::Principal;
 use wasmtime::{Instance, Linker, Ref, Store, Trap, Val};
 
+use crate::profile::{self, Sampler, Ticker};
 use crate::system_api::{self, Kind, Message, OutgoingCall, State};
-use crate::{binary, CanisterModule, HostError, Limits, Reject, RejectCode, Report};
+use crate::{binary, CanisterModule, HostError, Limits, Profile, Reject, RejectCode, Report};
 
 /// Computes a reply from a call's argument bytes.
 pub type CallHandler = Box<dyn FnMut(&[u8]) -> Result<Vec<u8>, Reject>>;
@@ -90,6 +92,8 @@ pub struct Canister {
     log: Vec<String>,
     reported: usize,
     controller: Principal,
+    /// Samples of a profiling module's canister, and the thread that makes it sample.
+    sampler: Option<(Arc<Mutex<Sampler>>, Ticker)>,
 }
 
 /// The host's clock when a canister is made: 2025-11-26T00:00:00Z.
@@ -116,8 +120,8 @@ impl Canister {
             time_ns: START_TIME_NS,
             ..State::default()
         };
-        let mut store = Store::new(&module.engine, state);
-        store.set_fuel(0).map_err(wasm)?;
+        let sampler = module.profiling.then(|| (Arc::default(), Ticker::start(module.engine.clone())));
+        let mut store = new_store(module, state, &sampler);
         let instance = linker.instantiate(&mut store, &module.module).map_err(wasm)?;
         Ok(Self {
             module: module.clone(),
@@ -134,7 +138,15 @@ impl Canister {
             log: Vec::new(),
             reported: 0,
             controller,
+            sampler,
         })
+    }
+
+    /// Instructions per wasm function of the messages run since the last call (or since the
+    /// canister was made); `None` unless the module was loaded with
+    /// [`CanisterModule::load_profiling`].
+    pub fn take_profile(&mut self) -> Option<Profile> {
+        self.sampler.as_ref().map(|(s, _)| s.lock().expect("sampler lock").take())
     }
 
     /// Instantiates `module` and runs `canister_init` with `arg` as the default controller.
@@ -422,8 +434,7 @@ impl Canister {
     fn restore(&mut self, snap: Snapshot, reinstantiate: bool) {
         if reinstantiate {
             let state = std::mem::take(self.store.data_mut());
-            self.store = Store::new(&self.module.engine, state);
-            self.store.set_fuel(0).expect("fuel");
+            self.store = new_store(&self.module, state, &self.sampler);
             self.instance = self.linker.instantiate(&mut self.store, &self.module.module).expect("re-instantiate");
         }
         let mem = self.instance.get_memory(&mut self.store, "memory").expect("memory");
@@ -452,6 +463,9 @@ impl Canister {
             s.fuel_limit = limit;
         }
         self.store.set_fuel(limit).expect("fuel");
+        if let Some((s, _)) = &self.sampler {
+            s.lock().expect("sampler lock").start(limit);
+        }
         let result = match &entry {
             Entry::Export(name) => match self.instance.get_func(&mut self.store, name) {
                 Some(f) => f.call(&mut self.store, &[], &mut []),
@@ -467,6 +481,9 @@ impl Canister {
         };
         let left = self.store.get_fuel().unwrap_or(0);
         let instructions = limit - left;
+        if let Some((s, _)) = &self.sampler {
+            s.lock().expect("sampler lock").end(left, instructions);
+        }
         let s = self.store.data_mut();
         let accepted = s.msg.accepted;
         match result {
@@ -642,6 +659,17 @@ impl Canister {
         self.reported = self.log.len();
         new
     }
+}
+
+/// A store for `module`'s instances, with no fuel yet (each message sets its own) and, for a
+/// profiling module, the sampling call-back.
+fn new_store(module: &CanisterModule, state: State, sampler: &Option<(Arc<Mutex<Sampler>>, Ticker)>) -> Store<State> {
+    let mut store = Store::new(&module.engine, state);
+    store.set_fuel(0).expect("fuel is enabled");
+    if let Some((s, _)) = sampler {
+        profile::install(&mut store, s.clone());
+    }
+    store
 }
 
 fn reject(code: RejectCode, message: String, instructions: u64, c: &mut Canister) -> Report {

@@ -10,12 +10,14 @@
 mod binary;
 mod canister;
 mod module;
+mod profile;
 mod system_api;
 
 pub use binary::{inspect, ModuleInfo};
 pub use candid::Principal;
 pub use canister::{default_controller, Canister, Peer, PeerCall};
 pub use module::CanisterModule;
+pub use profile::{Profile, ProfileEntry};
 
 /// Instruction limits per message kind (the replica's, for an application subnet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

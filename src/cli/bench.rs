@@ -30,7 +30,7 @@ enum BenchWhat {
     Db(DbArgs),
     /// Instructions in the built canister (start-up, method preludes, executions, Python
     /// compute) beside Kybra's, Basilisk's and plain Rust's published figures.
-    Canister,
+    Canister(CanisterArgs),
     /// Hostile codexes, killed runs and random db operation sequences: what was stopped or
     /// survived, and the entities lost or duplicated.
     Faults(super::faults::FaultsArgs),
@@ -46,6 +46,20 @@ pub struct DbArgs {
     /// by scripts/setup-python).
     #[arg(long)]
     pub cpython: Option<PathBuf>,
+}
+
+/// Arguments of `codexvm bench canister`.
+#[derive(Debug, Clone, Args)]
+pub struct CanisterArgs {
+    /// Instead of the table, the instructions per wasm function of one step of the benchmark
+    /// (stable_size, my_access, list_tasks, status, run_codex, setup, execute_code, increment,
+    /// heartbeat, post_upgrade, python), sampled in the module built with its function names
+    /// (target/canister/codexvm.named.wasm).
+    #[arg(long, value_name = "STEP")]
+    pub profile: Option<String>,
+    /// Functions listed in each table of a profile.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub top: u32,
 }
 
 /// `{op: (count, total ns)}`.
@@ -146,7 +160,17 @@ fn default_cpython() -> PathBuf {
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
         BenchWhat::Faults(a) => super::faults::main(a),
-        BenchWhat::Canister => match super::canister_bench::costs() {
+        BenchWhat::Canister(CanisterArgs { profile: Some(step), top }) => match super::canister_bench::profile(&step, top as usize) {
+            Ok(table) => {
+                print!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("codexvm bench canister --profile: {e}");
+                ExitCode::from(1)
+            }
+        },
+        BenchWhat::Canister(CanisterArgs { profile: None, .. }) => match super::canister_bench::costs() {
             Ok(rows) => {
                 print!("{}", super::canister_bench::table(&rows));
                 ExitCode::SUCCESS

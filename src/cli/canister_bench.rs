@@ -2,7 +2,7 @@
 //! `cargo build -p codexvm-host`): the canister column of `codexvm bench db`, and
 //! `codexvm bench canister` beside the published figures of Kybra, Basilisk and plain Rust.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::bench::Timings;
@@ -13,17 +13,28 @@ fn tool() -> Option<PathBuf> {
     p.exists().then_some(p)
 }
 
-fn canister_run(args: &[&str]) -> Result<serde_json::Value, String> {
-    let wasm = PathBuf::from("target/canister/codexvm.wasm");
-    if !wasm.exists() {
-        return Err("target/canister/codexvm.wasm not built (scripts/build-canister)".into());
+/// Runs `canister-run COMMAND WASM ARGS...` and returns what it printed.
+fn canister_run_on(wasm: &str, args: &[&str]) -> Result<Vec<u8>, String> {
+    if !Path::new(wasm).exists() {
+        return Err(format!("{wasm} not built (scripts/build-canister)"));
     }
     let tool = tool().ok_or("canister-run not built (cargo build -p codexvm-host)")?;
-    let out = Command::new(tool).arg(args[0]).arg(&wasm).args(&args[1..]).output().map_err(|e| e.to_string())?;
+    let out = Command::new(tool).arg(args[0]).arg(wasm).args(&args[1..]).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    Ok(out.stdout)
+}
+
+fn canister_run(args: &[&str]) -> Result<serde_json::Value, String> {
+    serde_json::from_slice(&canister_run_on("target/canister/codexvm.wasm", args)?).map_err(|e| e.to_string())
+}
+
+/// The profile of one step of `bench canister` (tables of the `top` functions), sampled in the
+/// module that keeps its function names.
+pub fn profile(step: &str, top: usize) -> Result<String, String> {
+    let out = canister_run_on("target/canister/codexvm.named.wasm", &["profile", step, &top.to_string()])?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Instructions per operation in the canister (`{op: (count, instructions)}`).

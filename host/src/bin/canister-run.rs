@@ -4,6 +4,8 @@
 //!     canister-run bench-db WASM N       kybra_simple_db benchmark: JSON {op: [count, instructions]}
 //!     canister-run bench-canister WASM   costs of start-up, method preludes, codex executions and
 //!                                        Python compute: JSON {row: instructions}
+//!     canister-run profile WASM STEP [N] instructions per wasm function of one step of
+//!                                        bench-canister (WASM with its name section): the top N
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,51 +59,102 @@ fn bench_db(c: &mut Canister, n: usize) -> Result<BTreeMap<String, (u64, u64)>, 
     Ok(totals)
 }
 
+/// The steps of `bench-canister`, in the order they run (each sees the state the previous ones
+/// left): (key for `profile`, row of the table).
+const STEPS: &[(&str, &str)] = &[
+    ("stable_size", "prelude: stable_size query (guard + reply)"),
+    ("my_access", "prelude: my_access query"),
+    ("list_tasks", "query: list_tasks (no tasks)"),
+    ("status", "query: status"),
+    ("run_codex", "update: run_codex('pass') (whole call)"),
+    ("setup", "execution set-up: run_codex('pass') (counter inside)"),
+    ("execute_code", "update: execute_code('result = 1') (task record + run)"),
+    ("increment", "update: increment a stable counter (run_codex)"),
+    ("heartbeat", "timer: scheduler heartbeat, no task due"),
+    ("post_upgrade", "post_upgrade (interpreter + pre-imported modules + re-arm)"),
+    ("python", "python: "),
+];
+
+const INCREMENT: &str = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, int](memory_id=0, max_key_size=8, max_value_size=32)\nm.insert('n', (m.get('n') or 0) + 1)\nresult = m.get('n')";
+
+/// Runs step `key` of [`STEPS`], adding its rows to `out`.
+fn step(c: &mut Canister, module: &CanisterModule, key: &str, out: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    let no_args = candid::encode_args(()).unwrap();
+    let ok = |r: &codexvm_host::Report| r.result.as_ref().map(|_| r.instructions).map_err(|e| format!("{key}: {e}"));
+    let row = STEPS.iter().find(|s| s.0 == key).map(|s| s.1.to_owned()).unwrap_or_default();
+    let n = match key {
+        "stable_size" | "my_access" | "list_tasks" | "status" => ok(&c.query(key, &no_args))?,
+        "run_codex" => ok(&c.update("run_codex", &candid::encode_one("pass").unwrap()))?,
+        "setup" => run(c, "pass")?.instructions,
+        "execute_code" => ok(&c.update("execute_code", &candid::encode_one("result = 1").unwrap()))?,
+        "increment" => {
+            // The counter exists before its update is measured.
+            run(c, INCREMENT)?;
+            let r = c.update("run_codex", &candid::encode_one(INCREMENT).unwrap());
+            ok(&r)?
+        }
+        "heartbeat" => {
+            let ticks = c.advance_time(std::time::Duration::from_secs(61));
+            match ticks.iter().find(|t| t.result.is_ok()) {
+                Some(t) => t.instructions,
+                None => return Ok(()),
+            }
+        }
+        "post_upgrade" => ok(&c.upgrade(module, &no_args))?,
+        "python" => {
+            let script = std::fs::read_to_string("bench/py_micro.py").map_err(|e| format!("bench/py_micro.py: {e}"))?;
+            let r = run(c, &format!("from kybra import ic\nclock = lambda: ic.performance_counter(0)\n{script}"))?;
+            if !r.success {
+                return Err(format!("py_micro.py failed:\n{}", r.error.unwrap_or_default()));
+            }
+            let v: serde_json::Value = serde_json::from_str(r.result.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
+            for (k, n) in v.as_object().into_iter().flatten() {
+                out.insert(format!("{row}{k}"), n.as_u64().unwrap_or(0));
+            }
+            return Ok(());
+        }
+        other => return Err(format!("no step {other}")),
+    };
+    out.insert(row, n);
+    Ok(())
+}
+
 /// Instructions of start-up, per-endpoint preludes, executions and Python compute.
 fn bench_canister(c: &mut Canister, module: &CanisterModule, init: u64) -> Result<BTreeMap<String, u64>, String> {
     let mut out = BTreeMap::new();
     out.insert("init (interpreter + pre-imported modules)".to_owned(), init);
-    let no_args = candid::encode_args(()).unwrap();
-    let ok = |r: &codexvm_host::Report, what: &str| r.result.as_ref().map(|_| r.instructions).map_err(|e| format!("{what}: {e}"));
-    out.insert("prelude: stable_size query (guard + reply)".into(), ok(&c.query("stable_size", &no_args), "stable_size")?);
-    out.insert("prelude: my_access query".into(), ok(&c.query("my_access", &no_args), "my_access")?);
-    out.insert("query: list_tasks (no tasks)".into(), ok(&c.query("list_tasks", &no_args), "list_tasks")?);
-    out.insert("query: status".into(), ok(&c.query("status", &no_args), "status")?);
-    let pass = c.update("run_codex", &candid::encode_one("pass").unwrap());
-    out.insert("update: run_codex('pass') (whole call)".into(), ok(&pass, "run_codex")?);
-    let r = run(c, "pass")?;
-    out.insert("execution set-up: run_codex('pass') (counter inside)".into(), r.instructions);
-    let ex = c.update("execute_code", &candid::encode_one("result = 1").unwrap());
-    out.insert("update: execute_code('result = 1') (task record + run)".into(), ok(&ex, "execute_code")?);
-    let inc = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, int](memory_id=0, max_key_size=8, max_value_size=32)\nm.insert('n', (m.get('n') or 0) + 1)\nresult = m.get('n')";
-    run(c, inc)?;
-    let r = c.update("run_codex", &candid::encode_one(inc).unwrap());
-    out.insert("update: increment a stable counter (run_codex)".into(), ok(&r, "increment")?);
-    let ticks = c.advance_time(std::time::Duration::from_secs(61));
-    if let Some(t) = ticks.iter().find(|t| t.result.is_ok()) {
-        out.insert("timer: scheduler heartbeat, no task due".into(), t.instructions);
-    }
-    let up = c.upgrade(module, &no_args);
-    out.insert("post_upgrade (interpreter + pre-imported modules + re-arm)".into(), ok(&up, "upgrade")?);
-    let script = std::fs::read_to_string("bench/py_micro.py").map_err(|e| format!("bench/py_micro.py: {e}"))?;
-    let r = run(c, &format!("from kybra import ic\nclock = lambda: ic.performance_counter(0)\n{script}"))?;
-    if !r.success {
-        return Err(format!("py_micro.py failed:\n{}", r.error.unwrap_or_default()));
-    }
-    let v: serde_json::Value = serde_json::from_str(r.result.as_deref().unwrap_or("{}")).map_err(|e| e.to_string())?;
-    for (k, n) in v.as_object().into_iter().flatten() {
-        out.insert(format!("python: {k}"), n.as_u64().unwrap_or(0));
+    for (key, _) in STEPS {
+        step(c, module, key, &mut out)?;
     }
     Ok(out)
+}
+
+/// Runs the steps of `bench-canister` up to `what` and returns the profile of that step alone.
+fn profile(c: &mut Canister, module: &CanisterModule, what: &str) -> Result<codexvm_host::Profile, String> {
+    if !STEPS.iter().any(|s| s.0 == what) {
+        let keys: Vec<&str> = STEPS.iter().map(|s| s.0).collect();
+        return Err(format!("no step {what:?}; one of: {}", keys.join(", ")));
+    }
+    let mut out = BTreeMap::new();
+    for (key, _) in STEPS {
+        c.take_profile();
+        step(c, module, key, &mut out)?;
+        if *key == what {
+            break;
+        }
+    }
+    c.take_profile().ok_or_else(|| "the module was not loaded for profiling".to_owned())
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(cmd), Some(wasm)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: canister-run run WASM FILE... | bench-db WASM N | bench-canister WASM");
+        eprintln!("usage: canister-run run WASM FILE... | bench-db WASM N | bench-canister WASM | profile WASM STEP [N]");
         return ExitCode::from(2);
     };
-    let module = match CanisterModule::load(&PathBuf::from(wasm)) {
+    let path = PathBuf::from(wasm);
+    let loaded = if cmd == "profile" { CanisterModule::load_profiling(&path) } else { CanisterModule::load(&path) };
+    let module = match loaded {
         Ok(m) => m,
         Err(e) => {
             eprintln!("canister-run: {e}");
@@ -162,6 +215,20 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        "profile" => {
+            let what = args.get(2).map(String::as_str).unwrap_or("status");
+            let top: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(25);
+            match profile(&mut c, &module, what) {
+                Ok(p) => {
+                    print!("{}", p.table(top));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("canister-run: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
         other => {
             eprintln!("canister-run: unknown command {other}");
             ExitCode::from(2)

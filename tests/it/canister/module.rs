@@ -127,6 +127,26 @@ fn state_survives_an_upgrade_and_randomness_is_reseeded() {
 }
 
 #[test]
+fn a_profile_charges_every_instruction_of_a_call_to_named_functions() {
+    // The profiling copy of the module under test: the same code, with its function names.
+    let named = wasm_path().with_file_name("codexvm.named.wasm");
+    let m = codexvm_host::CanisterModule::load_profiling(&named).unwrap_or_else(|e| panic!("{e} (scripts/build-canister makes it)"));
+    let (mut c, _) = Canister::install(&m, &candid::encode_args(()).unwrap()).unwrap();
+    c.take_profile();
+    let report = c.query("status", &candid::encode_args(()).unwrap());
+    assert!(report.result.is_ok(), "{:?}", report.result);
+    let p = c.take_profile().expect("a profiling module's canister profiles");
+    assert_eq!(p.instructions, report.instructions);
+    assert_eq!(p.entries.iter().map(|e| e.self_instructions).sum::<u64>() + p.unsampled, p.instructions);
+    assert!(p.samples >= 10, "{} samples", p.samples);
+    let entry = p.entries.iter().find(|e| e.name == "canister_query status").unwrap_or_else(|| panic!("{p}"));
+    assert!(entry.inclusive_instructions * 10 >= p.instructions * 9, "{p}");
+    assert!(p.entries.iter().any(|e| e.name.starts_with("rustpython_vm::")), "{p}");
+    // A module loaded as usual does not profile.
+    assert!(installed().take_profile().is_none());
+}
+
+#[test]
 fn start_up_and_execution_costs_are_reported() {
     let (mut c, init) = Canister::install(module(), &candid::encode_args(()).unwrap()).unwrap();
     let pass = run(&mut c, "pass");
