@@ -36,6 +36,14 @@ def begin_execution():
     _restore_collector()
 
 
+def warm_schemas():
+    """Computes the schema of every entity class defined at start-up (the catalogue, the task
+    model), so that it is part of the pristine state: no execution or query computes it again
+    (about 0.9 M instructions per class in the canister, where a query keeps nothing it does)."""
+    for cls in list(_entity._defined_classes.values()):
+        _entity._schema(cls)
+
+
 def _restore_collector():
     """Undoes what an earlier codex may have done to the cycle collector (disabled it, raised its
     thresholds, froze objects, asked it to save garbage), which would otherwise let every later

@@ -152,6 +152,9 @@ impl Runtime {
             for m in &opts.preload {
                 vm.import(*m, 0)?;
             }
+            if opts.preload.contains(&"_codexvm") {
+                vm.import("_codexvm", 0)?.get_attr("warm_schemas", vm)?.call((), vm)?;
+            }
             // The start-up objects live as long as the interpreter: one full collection moves
             // them to the old generation, out of the young one's count and scans.
             vm.import("gc", 0)?.get_attr("collect", vm)?.call((), vm)?;

@@ -191,3 +191,19 @@ fn ic_trap_undoes_the_execution_and_is_not_an_exception() {
         assert_eq!(result_of("from ggg import Realm\nresult = Realm.count()"), "0", "the write before the trap is undone");
     });
 }
+
+#[test]
+fn entity_classes_defined_at_start_up_keep_their_schema_across_executions() {
+    // Computed at boot, a schema is part of the pristine state: an execution (or a canister
+    // query, which keeps nothing) never computes it again.
+    let missing = "import ggg\nfrom kybra_simple_db import entity\nresult = sorted(n for n, c in entity._defined_classes.items() if '_codexvm_schema' not in c.__dict__)";
+    in_vm(|| {
+        fresh_store();
+        assert_eq!(result_of(missing), "[]");
+        // A codex that changes a catalogue class drops its schema (the change takes effect)...
+        assert_eq!(result_of("import ggg\nggg.Member.__alias__ = 'x'\nresult = '_codexvm_schema' in ggg.Member.__dict__"), "false");
+        // ...and the next execution starts from the pristine class, schema included.
+        assert_eq!(result_of(missing), "[]");
+        assert_eq!(result_of("import ggg\nresult = ggg.Member.__dict__.get('__alias__')"), "\"id\"");
+    });
+}
