@@ -41,9 +41,53 @@ pub struct Profile {
     pub samples: u64,
     /// Every function seen, most self instructions first.
     pub entries: Vec<ProfileEntry>,
+    /// Each sample: the instructions charged to it and its stack, innermost first.
+    stacks: Vec<(u64, Vec<Arc<str>>)>,
 }
 
 impl Profile {
+    fn new(instructions: u64, unsampled: u64, samples: u64, stacks: Vec<(u64, Vec<Arc<str>>)>) -> Self {
+        let mut self_: HashMap<&Arc<str>, u64> = HashMap::new();
+        let mut inclusive: HashMap<&Arc<str>, u64> = HashMap::new();
+        for (burnt, frames) in &stacks {
+            if let Some(top) = frames.first() {
+                *self_.entry(top).or_default() += burnt;
+            }
+            let mut seen = HashSet::new();
+            for f in frames {
+                if seen.insert(f) {
+                    *inclusive.entry(f).or_default() += burnt;
+                }
+            }
+        }
+        let mut entries: Vec<ProfileEntry> = inclusive
+            .iter()
+            .map(|(name, incl)| ProfileEntry {
+                name: name.to_string(),
+                self_instructions: self_.get(name).copied().unwrap_or(0),
+                inclusive_instructions: *incl,
+            })
+            .collect();
+        entries.sort_by(|a, b| b.self_instructions.cmp(&a.self_instructions).then(a.name.cmp(&b.name)));
+        Profile { instructions, unsampled, samples, entries, stacks }
+    }
+
+    /// The part of the profile spent inside a function whose name contains `pattern`: samples
+    /// without one are left out, and of the others only the frames from the outermost such
+    /// function inwards are kept.
+    pub fn focus(&self, pattern: &str) -> Profile {
+        let stacks: Vec<(u64, Vec<Arc<str>>)> = self
+            .stacks
+            .iter()
+            .filter_map(|(burnt, frames)| {
+                let outer = frames.iter().rposition(|f| f.contains(pattern))?;
+                Some((*burnt, frames[..=outer].to_vec()))
+            })
+            .collect();
+        let instructions = stacks.iter().map(|s| s.0).sum();
+        Profile::new(instructions, 0, stacks.len() as u64, stacks)
+    }
+
     /// The `n` entries with the most self instructions, then the `n` with the most inclusive.
     pub fn top(&self, n: usize) -> (Vec<&ProfileEntry>, Vec<&ProfileEntry>) {
         let by_self = self.entries.iter().take(n).collect();
@@ -88,11 +132,9 @@ pub(crate) struct Sampler {
     last_fuel: u64,
     instructions: u64,
     unsampled: u64,
-    samples: u64,
     /// Demangled name of each function index seen.
     names: HashMap<u32, Arc<str>>,
-    self_: HashMap<Arc<str>, u64>,
-    inclusive: HashMap<Arc<str>, u64>,
+    stacks: Vec<(u64, Vec<Arc<str>>)>,
 }
 
 impl Sampler {
@@ -122,39 +164,21 @@ impl Sampler {
     fn sample<'a>(&mut self, fuel: u64, frames: impl IntoIterator<Item = (u32, Option<&'a str>)>) {
         let burnt = self.last_fuel.saturating_sub(fuel);
         self.last_fuel = fuel;
-        self.samples += 1;
-        let mut seen = HashSet::new();
-        for (i, (idx, name)) in frames.into_iter().enumerate() {
-            let name = self.name(idx, name);
-            if i == 0 {
-                *self.self_.entry(name.clone()).or_default() += burnt;
-            }
-            if seen.insert(name.clone()) {
-                *self.inclusive.entry(name).or_default() += burnt;
-            }
-        }
-        if seen.is_empty() {
+        let frames: Vec<Arc<str>> = frames.into_iter().map(|(idx, name)| self.name(idx, name)).collect();
+        if frames.is_empty() {
             self.unsampled += burnt;
         }
+        self.stacks.push((burnt, frames));
     }
 
     /// The profile so far; starts a new one.
     pub(crate) fn take(&mut self) -> Profile {
-        let last_fuel = self.last_fuel;
-        let names = std::mem::take(&mut self.names);
-        let s = std::mem::take(self);
-        *self = Sampler { last_fuel, names, ..Sampler::default() };
-        let mut entries: Vec<ProfileEntry> = s
-            .inclusive
-            .iter()
-            .map(|(name, incl)| ProfileEntry {
-                name: name.to_string(),
-                self_instructions: s.self_.get(name).copied().unwrap_or(0),
-                inclusive_instructions: *incl,
-            })
-            .collect();
-        entries.sort_by(|a, b| b.self_instructions.cmp(&a.self_instructions).then(a.name.cmp(&b.name)));
-        Profile { instructions: s.instructions, unsampled: s.unsampled, samples: s.samples, entries }
+        let samples = self.stacks.len() as u64;
+        let stacks = std::mem::take(&mut self.stacks);
+        let p = Profile::new(self.instructions, self.unsampled, samples, stacks);
+        self.instructions = 0;
+        self.unsampled = 0;
+        p
     }
 }
 
@@ -224,6 +248,11 @@ mod tests {
         let (_, by_incl) = p.top(1);
         assert_eq!(by_incl[0].name, "f");
         assert_eq!(s.take(), Profile::default(), "taking starts a new profile");
+        let f = p.focus("f");
+        assert_eq!((f.instructions, f.samples), (150, 2), "only the samples inside f");
+        let get = |n: &str| f.entries.iter().find(|e| e.name == n).map(|e| (e.self_instructions, e.inclusive_instructions));
+        assert_eq!(get("g"), Some((100, 100)));
+        assert_eq!(get("main"), None, "frames outside f are left out");
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub struct CanisterArgs {
     /// Functions listed in each table of a profile.
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub top: u32,
+    /// Only the part of the profile spent inside functions whose name contains PATTERN (from
+    /// the outermost such function inwards).
+    #[arg(long, value_name = "PATTERN", requires = "profile")]
+    pub focus: Option<String>,
 }
 
 /// `{op: (count, total ns)}`.
@@ -160,7 +164,7 @@ fn default_cpython() -> PathBuf {
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
         BenchWhat::Faults(a) => super::faults::main(a),
-        BenchWhat::Canister(CanisterArgs { profile: Some(step), top }) => match super::canister_bench::profile(&step, top as usize) {
+        BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus }) => match super::canister_bench::profile(&step, top as usize, focus.as_deref()) {
             Ok(table) => {
                 print!("{table}");
                 ExitCode::SUCCESS

@@ -30,10 +30,14 @@ fn canister_run(args: &[&str]) -> Result<serde_json::Value, String> {
     serde_json::from_slice(&canister_run_on("target/canister/codexvm.wasm", args)?).map_err(|e| e.to_string())
 }
 
-/// The profile of one step of `bench canister` (tables of the `top` functions), sampled in the
-/// module that keeps its function names.
-pub fn profile(step: &str, top: usize) -> Result<String, String> {
-    let out = canister_run_on("target/canister/codexvm.named.wasm", &["profile", step, &top.to_string()])?;
+/// The profile of one step of `bench canister` (tables of the `top` functions, of the part
+/// spent inside functions named like `focus`), sampled in the module that keeps its function
+/// names.
+pub fn profile(step: &str, top: usize, focus: Option<&str>) -> Result<String, String> {
+    let top = top.to_string();
+    let mut args = vec!["profile", step, &top];
+    args.extend(focus);
+    let out = canister_run_on("target/canister/codexvm.named.wasm", &args)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 

@@ -4,8 +4,10 @@
 //!     canister-run bench-db WASM N       kybra_simple_db benchmark: JSON {op: [count, instructions]}
 //!     canister-run bench-canister WASM   costs of start-up, method preludes, codex executions and
 //!                                        Python compute: JSON {row: instructions}
-//!     canister-run profile WASM STEP [N] instructions per wasm function of one step of
-//!                                        bench-canister (WASM with its name section): the top N
+//!     canister-run profile WASM STEP [N [FOCUS]]
+//!                                        instructions per wasm function of one step of
+//!                                        bench-canister (WASM with its name section): the top N,
+//!                                        of the part spent inside functions named like FOCUS
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -149,7 +151,7 @@ fn profile(c: &mut Canister, module: &CanisterModule, what: &str) -> Result<code
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(cmd), Some(wasm)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: canister-run run WASM FILE... | bench-db WASM N | bench-canister WASM | profile WASM STEP [N]");
+        eprintln!("usage: canister-run run WASM FILE... | bench-db WASM N | bench-canister WASM | profile WASM STEP [N [FOCUS]]");
         return ExitCode::from(2);
     };
     let path = PathBuf::from(wasm);
@@ -220,6 +222,10 @@ fn main() -> ExitCode {
             let top: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(25);
             match profile(&mut c, &module, what) {
                 Ok(p) => {
+                    let p = match args.get(4) {
+                        Some(pattern) => p.focus(pattern),
+                        None => p,
+                    };
                     print!("{}", p.table(top));
                     ExitCode::SUCCESS
                 }
