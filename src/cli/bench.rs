@@ -164,16 +164,18 @@ fn default_cpython() -> PathBuf {
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
         BenchWhat::Faults(a) => super::faults::main(a),
-        BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus }) => match super::canister_bench::profile(&step, top as usize, focus.as_deref()) {
-            Ok(table) => {
-                print!("{table}");
-                ExitCode::SUCCESS
+        BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus }) => {
+            match super::canister_bench::profile(&step, top as usize, focus.as_deref()) {
+                Ok(table) => {
+                    print!("{table}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("codexvm bench canister --profile: {e}");
+                    ExitCode::from(1)
+                }
             }
-            Err(e) => {
-                eprintln!("codexvm bench canister --profile: {e}");
-                ExitCode::from(1)
-            }
-        },
+        }
         BenchWhat::Canister(CanisterArgs { profile: None, .. }) => match super::canister_bench::costs() {
             Ok(rows) => {
                 print!("{}", super::canister_bench::table(&rows));

@@ -7,10 +7,10 @@
 //! instructions in all); only what differs is written back, through the normal attribute
 //! protocol so that classes keep their slots consistent.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use rustpython_vm::builtins::{PyDict, PyDictRef, PyFunction, PyList, PyListRef, PyModule, PyStr, PyType, PyTypeRef};
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
 
 /// Packages whose functions, classes and containers are guarded in depth (the runtime's own
 /// Python code and the APIs codexes share); other modules have their names guarded.
@@ -46,10 +46,13 @@ struct ClassState {
 
 /// A Python function and what can be reassigned on it.
 struct FunctionState {
-    function: PyObjectRef,
+    function: PyRef<PyFunction>,
     code: PyObjectRef,
     defaults: PyObjectRef,
     kwdefaults: PyObjectRef,
+    /// The function's version when it last held these: every assignment to `__code__`,
+    /// `__defaults__` or `__kwdefaults__` sets it to 0, and a new one is never an old one.
+    version: Cell<u32>,
 }
 
 /// The start-up state of the shared modules.
@@ -176,30 +179,38 @@ impl ClassState {
 }
 
 impl FunctionState {
-    fn take(function: PyObjectRef, vm: &VirtualMachine) -> PyResult<Self> {
-        let [code, defaults, kwdefaults] = FUNCTION_ATTRS.map(|a| function.get_attr(a, vm));
-        Ok(FunctionState { code: code?, defaults: defaults?, kwdefaults: kwdefaults?, function })
+    fn take(function: PyRef<PyFunction>, vm: &VirtualMachine) -> PyResult<Self> {
+        let [code, defaults, kwdefaults] = FUNCTION_ATTRS.map(|a| function.as_object().get_attr(a, vm));
+        let version = Cell::new(function.get_version_for_current_state());
+        Ok(FunctionState { code: code?, defaults: defaults?, kwdefaults: kwdefaults?, function, version })
     }
 
     fn restore(&self, vm: &VirtualMachine) -> PyResult<bool> {
+        // Unchanged since recorded or last restored (0: versions ran out, compare them all).
+        let version = self.version.get();
+        if version != 0 && self.function.func_version() == version {
+            return Ok(false);
+        }
         let mut changed = false;
+        let function = self.function.as_object();
         for (attr, want) in FUNCTION_ATTRS.iter().zip([&self.code, &self.defaults, &self.kwdefaults]) {
-            if !self.function.get_attr(*attr, vm)?.is(want) {
-                self.function.set_attr(*attr, want.clone(), vm)?;
+            if !function.get_attr(*attr, vm)?.is(want) {
+                function.set_attr(*attr, want.clone(), vm)?;
                 changed = true;
             }
         }
+        self.version.set(self.function.get_version_for_current_state());
         Ok(changed)
     }
 }
 
 /// Functions reachable from a namespace value (plain, static or class methods).
-fn functions_in(value: &PyObjectRef, vm: &VirtualMachine, out: &mut Vec<PyObjectRef>) {
-    if value.downcast_ref::<PyFunction>().is_some() {
-        out.push(value.clone());
+fn functions_in(value: &PyObjectRef, vm: &VirtualMachine, out: &mut Vec<PyRef<PyFunction>>) {
+    if let Ok(f) = value.clone().downcast::<PyFunction>() {
+        out.push(f);
     } else if let Ok(inner) = value.get_attr("__func__", vm) {
-        if inner.downcast_ref::<PyFunction>().is_some() {
-            out.push(inner);
+        if let Ok(f) = inner.downcast::<PyFunction>() {
+            out.push(f);
         }
     }
 }

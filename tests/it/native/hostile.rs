@@ -114,6 +114,22 @@ const PATCHES: &[(&str, &str, &str)] = &[
     ("import gc\ngc.set_threshold(1)\ngc.disable()", "import gc\nresult = [gc.get_threshold(), gc.isenabled()]", "[[10000, 10, 0], true]"),
     ("import sys\nsys.stdout = None", "print('still captured')\nresult = 1", "1"),
     ("import statistics\nstatistics.mean = lambda xs: 0", "import statistics\nresult = statistics.mean([2, 4])", "3"),
+    (
+        "from kybra_simple_db.db_engine import Database\nDatabase.dump_json.__defaults__ = (True,)",
+        "from kybra_simple_db.db_engine import Database\nresult = Database.dump_json.__defaults__",
+        "[false]",
+    ),
+    (
+        "from kybra_simple_db.db_engine import Database\nDatabase.dump_json.__kwdefaults__ = {'pretty': True}",
+        "from kybra_simple_db.db_engine import Database\nresult = Database.dump_json.__kwdefaults__",
+        "null",
+    ),
+    // The same function patched again after it was put back.
+    (
+        "from kybra_simple_db import context\ncontext.get_caller_id.__code__ = (lambda: 'again').__code__",
+        "from kybra_simple_db import context\nresult = context.get_caller_id()",
+        "\"system\"",
+    ),
 ];
 
 #[test]
