@@ -3,6 +3,8 @@
 import time
 from datetime import datetime
 
+import _db
+
 
 class SystemTime:
     """A singleton clock: real time unless a fixed time was set."""
@@ -43,6 +45,9 @@ class SystemTime:
         """`YYYY-mm-dd HH:MM:SS.mmm` in local time (UTC in a canister); "None" for 0/None."""
         if not timestamp:
             return "None"
+        text = _db.format_timestamp(timestamp)  # the same text, natively, where that is exact
+        if text is not None:
+            return text
         return datetime.fromtimestamp(timestamp / 1000).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
     @staticmethod
@@ -50,6 +55,9 @@ class SystemTime:
         """Inverse of `format_timestamp` (local time = UTC); 0 for "None" or anything unreadable."""
         if not isinstance(text, str) or len(text) != 23:
             return 0
+        ms = _db.parse_timestamp(text)  # the same number, natively, where that is exact
+        if ms is not None:
+            return ms
         try:
             dt = datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]),
                           int(text[11:13]), int(text[14:16]), int(text[17:19]), int(text[20:23]) * 1000)

@@ -6,6 +6,7 @@
 pub mod json;
 pub mod keys;
 mod table;
+pub mod timestamp;
 
 #[cfg(test)]
 mod tests;

@@ -228,7 +228,7 @@ pub fn validate(vm: &VirtualMachine, p: &Prop, value: PyObjectRef) -> PyResult<P
     Ok(value)
 }
 
-/// `SystemTime.format_timestamp(ms)` for UTC: `YYYY-mm-dd HH:MM:SS.mmm`, `"None"` for 0/None.
+/// `SystemTime.format_timestamp(ms)`: natively where that is exact, else the original's code.
 pub fn format_timestamp(vm: &VirtualMachine, ms: &PyObject, system_time: &PyObject) -> PyResult<String> {
     if vm.is_none(ms) {
         return Ok("None".into());
@@ -236,12 +236,7 @@ pub fn format_timestamp(vm: &VirtualMachine, ms: &PyObject, system_time: &PyObje
     let exact = if ms.class().is(vm.ctx.types.int_type) { ms.to_owned().try_into_value::<i64>(vm).ok() } else { None };
     match exact {
         Some(0) => Ok("None".into()),
-        Some(ms) if ms > 0 && ms < 253_402_300_800_000 => {
-            let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
-            let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-            let (y, m, d) = civil_from_days(days);
-            Ok(format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{milli:03}", rem / 3600, rem % 3600 / 60, rem % 60))
-        }
+        Some(n) if timestamp::format(n).is_some() => Ok(timestamp::format(n).unwrap_or_default()),
         _ => {
             let f = system_time.get_attr("format_timestamp", vm)?;
             Ok(f.call((ms.to_owned(),), vm)?.str(vm)?.to_string_lossy().into_owned())
@@ -249,46 +244,12 @@ pub fn format_timestamp(vm: &VirtualMachine, ms: &PyObject, system_time: &PyObje
     }
 }
 
-/// Inverse of [`format_timestamp`]; 0 for "None" or anything unreadable.
-pub fn parse_timestamp(text: &str) -> i64 {
-    let b = text.as_bytes();
-    if b.len() != 23 {
-        return 0;
+/// `SystemTime.parse_timestamp(text)`: natively where that is exact, else the original's code.
+fn parse_timestamp(vm: &VirtualMachine, text: &PyObject, system_time: &PyObject) -> PyResult<PyObjectRef> {
+    if let Some(ms) = text.downcast_ref::<PyStr>().and_then(|s| s.to_str().and_then(timestamp::parse)) {
+        return Ok(vm.ctx.new_int(ms).into());
     }
-    let num = |r: std::ops::Range<usize>| text.get(r).and_then(|s| s.parse::<i64>().ok());
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s), Some(ms)) =
-        (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19), num(20..23))
-    else {
-        return 0;
-    };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 59 {
-        return 0;
-    }
-    (days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + ms
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    system_time.get_attr("parse_timestamp", vm)?.call((text.to_owned(),), vm)
 }
 
 fn dict_of(vm: &VirtualMachine, obj: &PyObject) -> PyResult<PyDictRef> {
@@ -462,7 +423,7 @@ use std::rc::Rc;
 
 use rustpython_vm::builtins::PyType;
 
-use crate::db::{keys, Bounds, Resolved};
+use crate::db::{keys, timestamp, Bounds, Resolved};
 use crate::py::dbaccess::{tbl, with_table};
 use crate::py::policy::Access;
 use crate::store::FastState;
@@ -1043,8 +1004,11 @@ fn hydrate(vm: &VirtualMachine, cls: &PyObject, sc: &Schema, id: &PyObject, text
             None => Default::default(),
         };
         for (v, attr) in [(created, n.timestamp_created), (updated, n.timestamp_updated)] {
-            let ms = v.and_then(|v| v.downcast_ref::<PyStr>().map(|s| parse_timestamp(&s.to_string_lossy()))).unwrap_or(0);
-            d.set_item(attr, vm.ctx.new_int(ms).into(), vm)?;
+            let ms = match v {
+                Some(text) => parse_timestamp(vm, &text, &sc.system_time)?,
+                None => vm.ctx.new_int(0).into(),
+            };
+            d.set_item(attr, ms, vm)?;
         }
         for (v, attr) in [(creator, n.creator), (updater, n.updater), (owner, n.owner)] {
             d.set_item(attr, v.unwrap_or_else(|| vm.ctx.none()), vm)?;

@@ -370,6 +370,20 @@ pub mod _db {
         }
     }
 
+    /// `SystemTime.format_timestamp(ms)` where it is computed exactly natively, else None.
+    #[pyfunction]
+    fn format_timestamp(ms: PyObjectRef, vm: &VirtualMachine) -> Option<String> {
+        let ms: i64 =
+            if rustpython_vm::AsObject::is(ms.class(), vm.ctx.types.int_type) { ms.try_into_value(vm).ok()? } else { return None };
+        crate::db::timestamp::format(ms)
+    }
+
+    /// `SystemTime.parse_timestamp(text)` where it is computed exactly natively, else None.
+    #[pyfunction]
+    fn parse_timestamp(text: PyObjectRef) -> Option<i64> {
+        crate::db::timestamp::parse(text.downcast_ref::<rustpython_vm::builtins::PyStr>()?.to_str()?)
+    }
+
     /// Forgets the schemas cached for classes of earlier executions.
     #[pyfunction]
     fn reset() {

@@ -207,3 +207,39 @@ fn entity_classes_defined_at_start_up_keep_their_schema_across_executions() {
         assert_eq!(result_of("import ggg\nresult = ggg.Member.__dict__.get('__alias__')"), "\"id\"");
     });
 }
+
+#[test]
+fn stored_timestamps_are_formatted_and_read_natively_exactly_as_the_original_computes_them() {
+    // SystemTime.format_timestamp / parse_timestamp take the native path where it is exact; the
+    // original's datetime code (here the same interpreter's) must give the same on random times,
+    // on the edges of that range, and on texts the native reader leaves to it.
+    let codex = r#"
+import random
+from datetime import datetime
+from kybra_simple_db.system_time import SystemTime
+
+def original_format(ms):
+    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+def original_parse(text):
+    try:
+        dt = datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+                      int(text[14:16]), int(text[17:19]), int(text[20:23]) * 1000)
+    except ValueError:
+        return 0
+    return int(round(dt.timestamp() * 1000))
+
+rng = random.Random(7)
+times = [1, 999, 1000, 951_782_400_000, 8_589_934_591_999, 8_589_934_592_000, 253_402_300_799_999]
+times += [rng.randrange(1, 8_589_934_592_000) for _ in range(1500)]
+bad = [ms for ms in times if SystemTime.format_timestamp(ms) != original_format(ms)]
+texts = [original_format(ms) for ms in times]
+texts += ["2025-02-29 00:00:00.000", "2024-02-29 23:59:59.999", "+025-01-01 00:00:00.000", "2025-01-01 0:00:00.0000"]
+bad += [t for t in texts if SystemTime.parse_timestamp(t) != original_parse(t)]
+result = bad[:5]
+"#;
+    in_vm(|| {
+        fresh_store();
+        assert_eq!(result_of(codex), "[]");
+    });
+}
