@@ -153,6 +153,15 @@ impl Canister {
         self.sampler.as_ref().map(|(s, _)| s.lock().expect("sampler lock").take())
     }
 
+    /// For a profiling module's canister: sample at every epoch check (each function entry and
+    /// loop iteration) rather than every 50 µs (see [`Profile`]).
+    pub fn sample_every_check(&mut self, on: bool) {
+        if let Some((s, _)) = &self.sampler {
+            s.lock().expect("sampler lock").every_check = on;
+            self.store.set_epoch_deadline(u64::from(!on));
+        }
+    }
+
     /// Instantiates `module` and runs `canister_init` with `arg` as the default controller.
     pub fn install(module: &CanisterModule, arg: &[u8]) -> Result<(Self, Report), HostError> {
         Self::install_at(module, arg, START_TIME_NS)

@@ -4,7 +4,10 @@
 //! interruption; a ticker thread advances the epoch every [`INTERVAL`], and at each tick the
 //! canister's wasm stack is captured and the fuel burnt since the previous tick is charged to
 //! the function on top of it (its *self* instructions) and once to every function on it (its
-//! *inclusive* instructions). Names come from the module's `name` section (the profiling build
+//! *inclusive* instructions). With [`crate::Canister::sample_every_check`], a sample is taken
+//! at every check wasmtime makes (each function entry and loop iteration) instead: complete
+//! inclusive figures for short calls, at a cost of a stack walk per call; the fuel a function
+//! burns before its first call is then charged to the function it calls. Names come from the module's `name` section (the profiling build
 //! `target/canister/codexvm.named.wasm` keeps it), demangled.
 
 use std::collections::{HashMap, HashSet};
@@ -135,6 +138,8 @@ pub(crate) struct Sampler {
     /// Demangled name of each function index seen.
     names: HashMap<u32, Arc<str>>,
     stacks: Vec<(u64, Vec<Arc<str>>)>,
+    /// Sample at every epoch check instead of every tick.
+    pub(crate) every_check: bool,
 }
 
 impl Sampler {
@@ -184,13 +189,15 @@ impl Sampler {
 
 /// Installs the sampling call-back on a store of a profiling engine.
 pub(crate) fn install<T: 'static>(store: &mut wasmtime::Store<T>, sampler: Arc<Mutex<Sampler>>) {
+    let every_check = sampler.lock().expect("sampler lock").every_check;
     store.epoch_deadline_callback(move |ctx: StoreContextMut<'_, T>| {
         let fuel = ctx.get_fuel().unwrap_or(0);
         let trace = WasmBacktrace::capture(&ctx);
-        sampler.lock().expect("sampler lock").sample(fuel, trace.frames().iter().map(|f| (f.func_index(), f.func_name())));
-        Ok(UpdateDeadline::Continue(1))
+        let mut s = sampler.lock().expect("sampler lock");
+        s.sample(fuel, trace.frames().iter().map(|f| (f.func_index(), f.func_name())));
+        Ok(UpdateDeadline::Continue(if s.every_check { 0 } else { 1 }))
     });
-    store.set_epoch_deadline(1);
+    store.set_epoch_deadline(u64::from(!every_check));
 }
 
 /// A thread advancing an engine's epoch every [`INTERVAL`] until dropped.

@@ -64,6 +64,10 @@ pub struct CanisterArgs {
     /// the outermost such function inwards).
     #[arg(long, value_name = "PATTERN", requires = "profile")]
     pub focus: Option<String>,
+    /// Sample the profile at every function entry and loop iteration instead of every 50 µs:
+    /// complete figures for a short step (a query), slow for a long one.
+    #[arg(long, requires = "profile")]
+    pub exact: bool,
 }
 
 /// `{op: (count, total ns)}`.
@@ -164,8 +168,8 @@ fn default_cpython() -> PathBuf {
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
         BenchWhat::Faults(a) => super::faults::main(a),
-        BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus }) => {
-            match super::canister_bench::profile(&step, top as usize, focus.as_deref()) {
+        BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus, exact }) => {
+            match super::canister_bench::profile(&step, top as usize, focus.as_deref(), exact) {
                 Ok(table) => {
                     print!("{table}");
                     ExitCode::SUCCESS

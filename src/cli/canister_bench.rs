@@ -14,12 +14,16 @@ fn tool() -> Option<PathBuf> {
 }
 
 /// Runs `canister-run COMMAND WASM ARGS...` and returns what it printed.
-fn canister_run_on(wasm: &str, args: &[&str]) -> Result<Vec<u8>, String> {
+fn canister_run_on(wasm: &str, args: &[&str], every_check: bool) -> Result<Vec<u8>, String> {
     if !Path::new(wasm).exists() {
         return Err(format!("{wasm} not built (scripts/build-canister)"));
     }
     let tool = tool().ok_or("canister-run not built (cargo build -p codexvm-host)")?;
-    let out = Command::new(tool).arg(args[0]).arg(wasm).args(&args[1..]).output().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(tool);
+    if every_check {
+        cmd.env("CANISTER_RUN_EVERY_CHECK", "1");
+    }
+    let out = cmd.arg(args[0]).arg(wasm).args(&args[1..]).output().map_err(|e| e.to_string())?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
@@ -27,17 +31,17 @@ fn canister_run_on(wasm: &str, args: &[&str]) -> Result<Vec<u8>, String> {
 }
 
 fn canister_run(args: &[&str]) -> Result<serde_json::Value, String> {
-    serde_json::from_slice(&canister_run_on("target/canister/codexvm.wasm", args)?).map_err(|e| e.to_string())
+    serde_json::from_slice(&canister_run_on("target/canister/codexvm.wasm", args, false)?).map_err(|e| e.to_string())
 }
 
 /// The profile of one step of `bench canister` (tables of the `top` functions, of the part
 /// spent inside functions named like `focus`), sampled in the module that keeps its function
 /// names.
-pub fn profile(step: &str, top: usize, focus: Option<&str>) -> Result<String, String> {
+pub fn profile(step: &str, top: usize, focus: Option<&str>, exact: bool) -> Result<String, String> {
     let top = top.to_string();
     let mut args = vec!["profile", step, &top];
     args.extend(focus);
-    let out = canister_run_on("target/canister/codexvm.named.wasm", &args)?;
+    let out = canister_run_on("target/canister/codexvm.named.wasm", &args, exact)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 

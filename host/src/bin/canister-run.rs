@@ -8,6 +8,8 @@
 //!                                        instructions per wasm function of one step of
 //!                                        bench-canister (WASM with its name section): the top N,
 //!                                        of the part spent inside functions named like FOCUS
+//!                                        (CANISTER_RUN_EVERY_CHECK=1: a sample at every epoch
+//!                                        check instead of every 50 µs)
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -132,13 +134,14 @@ fn bench_canister(c: &mut Canister, module: &CanisterModule, init: u64) -> Resul
 }
 
 /// Runs the steps of `bench-canister` up to `what` and returns the profile of that step alone.
-fn profile(c: &mut Canister, module: &CanisterModule, what: &str) -> Result<codexvm_host::Profile, String> {
+fn profile(c: &mut Canister, module: &CanisterModule, what: &str, every_check: bool) -> Result<codexvm_host::Profile, String> {
     if !STEPS.iter().any(|s| s.0 == what) {
         let keys: Vec<&str> = STEPS.iter().map(|s| s.0).collect();
         return Err(format!("no step {what:?}; one of: {}", keys.join(", ")));
     }
     let mut out = BTreeMap::new();
     for (key, _) in STEPS {
+        c.sample_every_check(every_check && *key == what);
         c.take_profile();
         step(c, module, key, &mut out)?;
         if *key == what {
@@ -220,7 +223,8 @@ fn main() -> ExitCode {
         "profile" => {
             let what = args.get(2).map(String::as_str).unwrap_or("status");
             let top: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(25);
-            match profile(&mut c, &module, what) {
+            let every_check = std::env::var_os("CANISTER_RUN_EVERY_CHECK").is_some();
+            match profile(&mut c, &module, what, every_check) {
                 Ok(p) => {
                     let p = match args.get(4) {
                         Some(pattern) => p.focus(pattern),

@@ -142,6 +142,13 @@ fn a_profile_charges_every_instruction_of_a_call_to_named_functions() {
     let entry = p.entries.iter().find(|e| e.name == "canister_query status").unwrap_or_else(|| panic!("{p}"));
     assert!(entry.inclusive_instructions * 10 >= p.instructions * 9, "{p}");
     assert!(p.entries.iter().any(|e| e.name.starts_with("rustpython_vm::")), "{p}");
+    // Sampled at every check, a short call is seen in full.
+    c.sample_every_check(true);
+    let report = c.query("my_access", &candid::encode_args(()).unwrap());
+    let p = c.take_profile().unwrap();
+    assert_eq!(p.instructions, report.instructions);
+    assert!(p.samples >= 100, "{} samples of {} instructions", p.samples, p.instructions);
+    assert!(p.entries.iter().any(|e| e.name == "canister_query my_access" && e.inclusive_instructions * 100 >= p.instructions * 99), "{p}");
     // A module loaded as usual does not profile.
     assert!(installed().take_profile().is_none());
 }
