@@ -21,6 +21,7 @@ mod native {
     mod hostile;
     mod kill_commit;
     mod ksdb_conformance;
+    mod layers;
     mod pytest_layout;
     mod python_suite;
     mod state_file;
