@@ -12,6 +12,9 @@ pub mod watchdog;
 
 use std::cell::RefCell;
 
+/// The instructions one update message may use on the Internet Computer.
+pub const MESSAGE_LIMIT: u64 = 40_000_000_000;
+
 pub use candid::Principal;
 pub use native::{CallRecord, Clock, NativeHost, Reply};
 

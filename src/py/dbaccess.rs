@@ -67,6 +67,23 @@ pub(crate) fn set_budget_exception(cls: PyTypeRef) {
     BUDGET_EXCEEDED.with(|b| *b.borrow_mut() = Some(cls));
 }
 
+/// What the native watchdog runs in the interpreter while an execution is over its budget (a
+/// pure-Python loop calls nothing that checks it): `BudgetExceeded`, or, past the 40 B limit of
+/// a whole message (a codex that keeps catching it), the end of the process, as the canister
+/// would trap; the state file keeps its last committed state.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn on_over_budget(vm: &VirtualMachine) -> PyResult<()> {
+    let used = crate::host::with(|h| h.performance_counter(0));
+    if policy::budget().is_some() && used > crate::host::MESSAGE_LIMIT {
+        eprintln!(
+            "codexvm: the execution went on past the 40 B instruction limit of a message (it kept catching \
+             BudgetExceeded); stopping, as the canister would trap. The state keeps its last committed state."
+        );
+        std::process::exit(3);
+    }
+    check_budget(vm)
+}
+
 /// Raises `BudgetExceeded` once the execution used more instructions than its budget (checked
 /// by every storage and system call; sticky, so a codex cannot keep going by catching it).
 pub fn check_budget(vm: &VirtualMachine) -> PyResult<()> {

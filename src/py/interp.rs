@@ -134,7 +134,7 @@ impl Runtime {
             rustpython_stdlib::stdlib_module_defs(&builder.ctx).into_iter().filter(|d| STDLIB_NATIVE.contains(&d.name.as_str())).collect();
         defs.extend(native::module_defs(&builder.ctx));
         #[cfg(not(target_arch = "wasm32"))]
-        let builder = builder.init_hook(crate::host::watchdog::install);
+        let builder = builder.init_hook(|vm| crate::host::watchdog::install(vm, super::dbaccess::on_over_budget));
         let mut builder = builder
             .add_native_modules(&defs)
             .add_frozen_modules(frozen::STDLIB)

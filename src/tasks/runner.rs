@@ -17,8 +17,7 @@ use crate::store::{self, StoreError};
 
 use super::ExecError;
 
-/// The instructions one update message may use on the Internet Computer.
-pub const MESSAGE_LIMIT: u64 = 40_000_000_000;
+pub use crate::host::MESSAGE_LIMIT;
 
 /// Errors of task operations.
 #[derive(Debug, thiserror::Error)]
