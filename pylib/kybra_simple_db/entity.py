@@ -474,12 +474,9 @@ class Entity(metaclass=_EntityType):
         db = Database.get_instance()
         full = cls.get_full_type_name()
         db.register_entity_type(cls, full)
-        types = [(full, cls)]
-        for name, klass in list(db._entity_types.items()) + list(_defined_classes.items()):
-            if klass is not cls and isinstance(klass, type) and issubclass(klass, cls):
-                t = klass.get_full_type_name()
-                if all(t != x for x, _ in types):
-                    types.append((t, klass))
+        # Each registered or defined subclass once per type name (natively: this loop over every
+        # class was most of what `instances()` of an empty table cost).
+        types = _db.subclass_types(cls, full, [db._entity_types, _defined_classes])
         fast = _db.instances_fast(types)
         if fast is not False:
             return fast

@@ -414,6 +414,36 @@ pub mod _db {
         Ok(loaded(ent::getitem(vm, &cls, key)?, vm))
     }
 
+    /// The classes `Cls.instances()` scans: `[(full_type_name, cls)]` and then, in the order of
+    /// the registries given, each other class in them that is a subclass of `cls` (by
+    /// `issubclass`), once per full type name.
+    #[pyfunction]
+    fn subclass_types(cls: PyObjectRef, full: PyObjectRef, registries: Vec<PyDictRef>, vm: &VirtualMachine) -> PyResult<PyListRef> {
+        let mut names: Vec<PyObjectRef> = vec![full.clone()];
+        let mut out: Vec<PyObjectRef> = vec![vm.ctx.new_tuple(vec![full, cls.clone()]).into()];
+        // Snapshots first, as `list(d.items())` takes them before the loop runs any Python code.
+        let items: Vec<(PyObjectRef, PyObjectRef)> = registries.iter().flat_map(|d| d.items_vec()).collect();
+        for (_, klass) in items {
+            if rustpython_vm::AsObject::is(&klass, &cls) || klass.downcast_ref::<PyType>().is_none() || !klass.is_subclass(&cls, vm)? {
+                continue;
+            }
+            let t = vm.call_method(&klass, "get_full_type_name", ())?;
+            let mut seen = false;
+            for n in &names {
+                if !vm.bool_eq(&t, n)? {
+                    continue;
+                }
+                seen = true;
+                break;
+            }
+            if !seen {
+                names.push(t.clone());
+                out.push(vm.ctx.new_tuple(vec![t, klass]).into());
+            }
+        }
+        Ok(vm.ctx.new_list(out))
+    }
+
     /// Fast path of `Cls.instances()` over `[(type_name, class)]`: a list, or False.
     #[pyfunction]
     fn instances_fast(types: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<PyObjectRef> {
