@@ -41,7 +41,7 @@ def warm_schemas():
     model), so that it is part of the pristine state: no execution or query computes it again
     (about 0.9 M instructions per class in the canister, where a query keeps nothing it does)."""
     for cls in list(_entity._defined_classes.values()):
-        _entity._schema(cls)
+        _db.warm_schema(cls)
 
 
 def _restore_collector():

@@ -450,8 +450,9 @@ thread_local! {
     static BOUND: RefCell<Option<Bound>> = const { RefCell::new(None) };
     /// The environment of the last database seen (valid while `Database._instance` is it).
     static ENV: RefCell<Option<Option<Env>>> = const { RefCell::new(None) };
-    /// Parsed schemas by the id of their (kept alive) schema tuple; emptied between executions.
-    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>), FastState>> = RefCell::new(HashMap::default());
+    /// Parsed schemas by the id of their (kept alive) schema tuple, and whether it was parsed at
+    /// start-up: those of classes defined since are dropped between executions.
+    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>, bool), FastState>> = RefCell::new(HashMap::default());
 }
 
 /// Registers the objects of [`Bound`].
@@ -465,9 +466,10 @@ pub fn bound_from(parts: [PyObjectRef; 7]) -> Bound {
     Bound { schema_fn, database, context, property_set, load, getitem, class_getitem }
 }
 
-/// Forgets cached schemas (classes of earlier executions) and the cached environment.
+/// Forgets the schemas cached for classes of earlier executions (keeping those of the classes
+/// defined at start-up, whose schema tuples are pristine state) and the cached environment.
 pub fn reset() {
-    SCHEMAS.with(|s| s.borrow_mut().clear());
+    SCHEMAS.with(|s| s.borrow_mut().retain(|_, e| e.2));
     ENV.with(|e| *e.borrow_mut() = None);
 }
 
@@ -492,7 +494,8 @@ pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Sche
     }
     let plain = cls.downcast_ref::<PyType>().is_some_and(|t| plain_class(vm, t));
     let parsed = Rc::new(Schema::parse(vm, native, plain)?);
-    SCHEMAS.with(|s| s.borrow_mut().insert(key, (native.clone(), parsed.clone())));
+    let at_start_up = super::policy::check_boot("").is_ok();
+    SCHEMAS.with(|s| s.borrow_mut().insert(key, (native.clone(), parsed.clone(), at_start_up)));
     Ok((fast, parsed))
 }
 

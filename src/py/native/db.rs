@@ -384,6 +384,12 @@ pub mod _db {
         crate::db::timestamp::parse(text.downcast_ref::<rustpython_vm::builtins::PyStr>()?.to_str()?)
     }
 
+    /// Computes and keeps the schema of an entity class (at start-up: for good).
+    #[pyfunction]
+    fn warm_schema(cls: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        ent::schema_of(vm, &cls).map(drop)
+    }
+
     /// Forgets the schemas cached for classes of earlier executions.
     #[pyfunction]
     fn reset() {

@@ -243,3 +243,17 @@ result = bad[:5]
         assert_eq!(result_of(codex), "[]");
     });
 }
+
+#[test]
+fn a_catalogue_class_changed_by_one_execution_is_stored_as_defined_in_the_next() {
+    // The schema parsed at start-up is kept across executions; a codex's change to the class
+    // makes a new one for that execution only.
+    in_vm(|| {
+        fresh_store();
+        let changed = "from ggg import Realm\nfrom kybra_simple_db import String\nRealm.motto = String(default='m')\n\
+                       r = Realm(name='Alpha')\nresult = sorted(r.serialize())";
+        assert!(result_of(changed).contains("\"motto\""));
+        let next = "from ggg import Realm\nr = Realm(name='Beta')\nresult = [hasattr(Realm, 'motto'), 'motto' in r.serialize()]";
+        assert_eq!(result_of(next), "[false, false]");
+    });
+}
