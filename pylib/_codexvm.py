@@ -17,6 +17,10 @@ from kybra_simple_db.system_time import SystemTime
 #: `TaskEntity` bases are made by core.execution for each execution).
 _EPHEMERAL_MODULES = ("codex", "core.execution")
 
+#: The database made at start-up, given a fresh state before every execution (a new instance
+#: would be a change to the `Database` class, which empties the interpreter's type caches).
+_DATABASE = None
+
 #: The cycle collector's settings at start-up, restored before every execution.
 _GC_THRESHOLD = gc.get_threshold()
 
@@ -24,9 +28,22 @@ _GC_THRESHOLD = gc.get_threshold()
 def begin_execution():
     """Gives the next execution a fresh database view: the default store, an empty identity map,
     caller "system", the real clock, and no entity classes left over from earlier codexes."""
+    global _DATABASE
     _db.reset()
-    Database._instance = None
-    Database.init(audit_enabled=False, db_storage=DefaultStorage())
+    db = _DATABASE
+    if db is not None and type(db) is not Database:
+        try:
+            object.__setattr__(db, "__class__", Database)  # a codex gave it a class of its own
+        except TypeError:
+            db = None
+    if db is None:
+        Database._instance = None
+        _DATABASE = Database.init(audit_enabled=False, db_storage=DefaultStorage())
+    else:
+        if Database.__dict__.get("_instance") is not db:
+            Database._instance = db
+        db.__dict__.clear()
+        Database.__init__(db, audit_enabled=False, db_storage=DefaultStorage())
     kybra_simple_db.Entity._context.clear()
     for key, cls in list(_entity._defined_classes.items()):
         if getattr(cls, "__module__", None) in _EPHEMERAL_MODULES:

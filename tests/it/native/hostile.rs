@@ -124,6 +124,16 @@ const PATCHES: &[(&str, &str, &str)] = &[
         "from kybra_simple_db.db_engine import Database\nresult = Database.dump_json.__kwdefaults__",
         "null",
     ),
+    (
+        "from kybra_simple_db.db_engine import Database\ndb = Database.get_instance()\ndb._audit_enabled = True\ndb.evil = 1",
+        "from kybra_simple_db.db_engine import Database\ndb = Database.get_instance()\nresult = [db._audit_enabled, hasattr(db, 'evil')]",
+        "[false, false]",
+    ),
+    (
+        "from kybra_simple_db.db_engine import Database\nclass D(Database):\n    def get(self, k): return 'evil'\nDatabase.get_instance().__class__ = D",
+        "from kybra_simple_db.db_engine import Database\nresult = type(Database.get_instance()) is Database",
+        "true",
+    ),
     // The same function patched again after it was put back.
     (
         "from kybra_simple_db import context\ncontext.get_caller_id.__code__ = (lambda: 'again').__code__",
