@@ -45,9 +45,7 @@ def begin_execution():
         db.__dict__.clear()
         Database.__init__(db, audit_enabled=False, db_storage=DefaultStorage())
     kybra_simple_db.Entity._context.clear()
-    for key, cls in list(_entity._defined_classes.items()):
-        if getattr(cls, "__module__", None) in _EPHEMERAL_MODULES:
-            del _entity._defined_classes[key]
+    _db.drop_classes_of(_entity._defined_classes, _EPHEMERAL_MODULES)
     context.set_caller_id("system")
     SystemTime.get_instance().clear_time()
     _restore_collector()

@@ -384,6 +384,20 @@ pub mod _db {
         crate::db::timestamp::parse(text.downcast_ref::<rustpython_vm::builtins::PyStr>()?.to_str()?)
     }
 
+    /// Removes from `registry` (a dict of classes) every class whose `__module__` is in
+    /// `modules`: the classes an execution defined, before the next one starts.
+    #[pyfunction]
+    fn drop_classes_of(registry: PyDictRef, modules: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+        let module = vm.ctx.intern_str("__module__");
+        for (key, cls) in registry.items_vec() {
+            let m = vm.get_attribute_opt(&cls, module)?.unwrap_or_else(|| vm.ctx.none());
+            if vm.call_method(&modules, "__contains__", (m,))?.try_to_bool(vm)? {
+                registry.del_item(&*key, vm)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Computes and keeps the schema of an entity class (at start-up: for good).
     #[pyfunction]
     fn warm_schema(cls: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {

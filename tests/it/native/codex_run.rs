@@ -257,3 +257,15 @@ fn a_catalogue_class_changed_by_one_execution_is_stored_as_defined_in_the_next()
         assert_eq!(result_of(next), "[false, false]");
     });
 }
+
+#[test]
+fn entity_classes_a_codex_defines_are_forgotten_before_the_next_execution() {
+    in_vm(|| {
+        fresh_store();
+        let define = "from kybra_simple_db import Entity, String\nclass Gadget(Entity):\n    label = String()\n\
+                      from kybra_simple_db import entity\nresult = 'Gadget' in entity._defined_classes";
+        assert_eq!(result_of(define), "true");
+        let check = "from kybra_simple_db import entity\nimport ggg\nresult = ['Gadget' in entity._defined_classes, 'Member' in entity._defined_classes]";
+        assert_eq!(result_of(check), "[false, true]");
+    });
+}
