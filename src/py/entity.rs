@@ -450,9 +450,16 @@ thread_local! {
     static BOUND: RefCell<Option<Bound>> = const { RefCell::new(None) };
     /// The environment of the last database seen (valid while `Database._instance` is it).
     static ENV: RefCell<Option<Option<Env>>> = const { RefCell::new(None) };
-    /// Parsed schemas by the id of their (kept alive) schema tuple, and whether it was parsed at
-    /// start-up: those of classes defined since are dropped between executions.
-    static SCHEMAS: RefCell<HashMap<usize, (PyObjectRef, Rc<Schema>, bool), FastState>> = RefCell::new(HashMap::default());
+    /// Parsed schemas by the id of their schema tuple.
+    static SCHEMAS: RefCell<HashMap<usize, CachedSchema, FastState>> = RefCell::new(HashMap::default());
+}
+
+/// A parsed schema, its schema tuple (kept alive, so that its id stays its own), and whether it
+/// was parsed at start-up: those of classes defined since are dropped between executions.
+struct CachedSchema {
+    _tuple: PyObjectRef,
+    schema: Rc<Schema>,
+    at_start_up: bool,
 }
 
 /// Registers the objects of [`Bound`].
@@ -469,7 +476,7 @@ pub fn bound_from(parts: [PyObjectRef; 7]) -> Bound {
 /// Forgets the schemas cached for classes of earlier executions (keeping those of the classes
 /// defined at start-up, whose schema tuples are pristine state) and the cached environment.
 pub fn reset() {
-    SCHEMAS.with(|s| s.borrow_mut().retain(|_, e| e.2));
+    SCHEMAS.with(|s| s.borrow_mut().retain(|_, e| e.at_start_up));
     ENV.with(|e| *e.borrow_mut() = None);
 }
 
@@ -489,13 +496,14 @@ pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Sche
     let [fast, native] = parts.as_slice() else { return Err(bad_schema(vm)) };
     let fast = fast.clone().try_to_bool(vm)?;
     let key = native.get_id();
-    if let Some(hit) = SCHEMAS.with(|s| s.borrow().get(&key).map(|e| e.1.clone())) {
+    if let Some(hit) = SCHEMAS.with(|s| s.borrow().get(&key).map(|e| e.schema.clone())) {
         return Ok((fast, hit));
     }
     let plain = cls.downcast_ref::<PyType>().is_some_and(|t| plain_class(vm, t));
     let parsed = Rc::new(Schema::parse(vm, native, plain)?);
     let at_start_up = super::policy::check_boot("").is_ok();
-    SCHEMAS.with(|s| s.borrow_mut().insert(key, (native.clone(), parsed.clone(), at_start_up)));
+    let cached = CachedSchema { _tuple: native.clone(), schema: parsed.clone(), at_start_up };
+    SCHEMAS.with(|s| s.borrow_mut().insert(key, cached));
     Ok((fast, parsed))
 }
 
