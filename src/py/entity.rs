@@ -228,25 +228,37 @@ pub fn validate(vm: &VirtualMachine, p: &Prop, value: PyObjectRef) -> PyResult<P
     Ok(value)
 }
 
+/// `SystemTime.format_timestamp(ms)` for None or a plain `int` where the native text is exact.
+pub fn format_timestamp_natively(vm: &VirtualMachine, ms: &PyObject) -> Option<String> {
+    if vm.is_none(ms) {
+        return Some("None".into());
+    }
+    if !ms.class().is(vm.ctx.types.int_type) {
+        return None;
+    }
+    match ms.to_owned().try_into_value::<i64>(vm).ok()? {
+        0 => Some("None".into()),
+        n => timestamp::format(n),
+    }
+}
+
+/// `SystemTime.parse_timestamp(text)` for a `str` where the native number is exact.
+pub fn parse_timestamp_natively(text: &PyObject) -> Option<i64> {
+    timestamp::parse(text.downcast_ref::<PyStr>()?.to_str()?)
+}
+
 /// `SystemTime.format_timestamp(ms)`: natively where that is exact, else the original's code.
 pub fn format_timestamp(vm: &VirtualMachine, ms: &PyObject, system_time: &PyObject) -> PyResult<String> {
-    if vm.is_none(ms) {
-        return Ok("None".into());
+    if let Some(text) = format_timestamp_natively(vm, ms) {
+        return Ok(text);
     }
-    let exact = if ms.class().is(vm.ctx.types.int_type) { ms.to_owned().try_into_value::<i64>(vm).ok() } else { None };
-    match exact {
-        Some(0) => Ok("None".into()),
-        Some(n) if timestamp::format(n).is_some() => Ok(timestamp::format(n).unwrap_or_default()),
-        _ => {
-            let f = system_time.get_attr("format_timestamp", vm)?;
-            Ok(f.call((ms.to_owned(),), vm)?.str(vm)?.to_string_lossy().into_owned())
-        }
-    }
+    let f = system_time.get_attr("format_timestamp", vm)?;
+    Ok(f.call((ms.to_owned(),), vm)?.str(vm)?.to_string_lossy().into_owned())
 }
 
 /// `SystemTime.parse_timestamp(text)`: natively where that is exact, else the original's code.
 fn parse_timestamp(vm: &VirtualMachine, text: &PyObject, system_time: &PyObject) -> PyResult<PyObjectRef> {
-    if let Some(ms) = text.downcast_ref::<PyStr>().and_then(|s| s.to_str().and_then(timestamp::parse)) {
+    if let Some(ms) = parse_timestamp_natively(text) {
         return Ok(vm.ctx.new_int(ms).into());
     }
     system_time.get_attr("parse_timestamp", vm)?.call((text.to_owned(),), vm)
@@ -501,7 +513,7 @@ pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Sche
     }
     let plain = cls.downcast_ref::<PyType>().is_some_and(|t| plain_class(vm, t));
     let parsed = Rc::new(Schema::parse(vm, native, plain)?);
-    let at_start_up = super::policy::check_boot("").is_ok();
+    let at_start_up = super::policy::booting();
     let cached = CachedSchema { _tuple: native.clone(), schema: parsed.clone(), at_start_up };
     SCHEMAS.with(|s| s.borrow_mut().insert(key, cached));
     Ok((fast, parsed))

@@ -20,12 +20,17 @@ pub(crate) fn end_boot() {
     BOOTED.with(|b| b.set(true));
 }
 
+/// True while the interpreter starts up (before the first execution).
+pub(crate) fn booting() -> bool {
+    !BOOTED.with(|b| b.get())
+}
+
 /// Refuses `what` (a process-wide registration) once start-up has ended.
 pub fn check_boot(what: &'static str) -> Result<(), AfterBoot> {
-    if BOOTED.with(|b| b.get()) {
-        Err(AfterBoot(what))
-    } else {
+    if booting() {
         Ok(())
+    } else {
+        Err(AfterBoot(what))
     }
 }
 

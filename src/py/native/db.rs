@@ -373,25 +373,31 @@ pub mod _db {
     /// `SystemTime.format_timestamp(ms)` where it is computed exactly natively, else None.
     #[pyfunction]
     fn format_timestamp(ms: PyObjectRef, vm: &VirtualMachine) -> Option<String> {
-        let ms: i64 =
-            if rustpython_vm::AsObject::is(ms.class(), vm.ctx.types.int_type) { ms.try_into_value(vm).ok()? } else { return None };
-        crate::db::timestamp::format(ms)
+        ent::format_timestamp_natively(vm, &ms)
     }
 
     /// `SystemTime.parse_timestamp(text)` where it is computed exactly natively, else None.
     #[pyfunction]
     fn parse_timestamp(text: PyObjectRef) -> Option<i64> {
-        crate::db::timestamp::parse(text.downcast_ref::<rustpython_vm::builtins::PyStr>()?.to_str()?)
+        ent::parse_timestamp_natively(&text)
     }
 
     /// Removes from `registry` (a dict of classes) every class whose `__module__` is in
     /// `modules`: the classes an execution defined, before the next one starts.
     #[pyfunction]
-    fn drop_classes_of(registry: PyDictRef, modules: PyObjectRef, vm: &VirtualMachine) -> PyResult<()> {
+    fn drop_classes_of(registry: PyDictRef, modules: Vec<PyObjectRef>, vm: &VirtualMachine) -> PyResult<()> {
         let module = vm.ctx.intern_str("__module__");
         for (key, cls) in registry.items_vec() {
             let m = vm.get_attribute_opt(&cls, module)?.unwrap_or_else(|| vm.ctx.none());
-            if vm.call_method(&modules, "__contains__", (m,))?.try_to_bool(vm)? {
+            // `m in modules`, as a tuple tests it.
+            let mut member = false;
+            for name in &modules {
+                if vm.identical_or_equal(name, &m)? {
+                    member = true;
+                    break;
+                }
+            }
+            if member {
                 registry.del_item(&*key, vm)?;
             }
         }
@@ -448,13 +454,13 @@ pub mod _db {
                 continue;
             }
             let t = vm.call_method(&klass, "get_full_type_name", ())?;
+            // `all(t != x for x, _ in types)`.
             let mut seen = false;
             for n in &names {
-                if !vm.bool_eq(&t, n)? {
-                    continue;
+                if !t.rich_compare_bool(n, rustpython_vm::types::PyComparisonOp::Ne, vm)? {
+                    seen = true;
+                    break;
                 }
-                seen = true;
-                break;
             }
             if !seen {
                 names.push(t.clone());
