@@ -5,8 +5,9 @@
 use ic_stable_structures::DefaultMemoryImpl;
 
 use crate::host;
-use crate::py::{BootOptions, Runtime};
+use crate::py::Runtime;
 use crate::store::{self, Store};
+use crate::tasks;
 
 use super::host::CanisterHost;
 use super::random;
@@ -16,7 +17,7 @@ fn start() {
     host::install(Box::new(CanisterHost));
     random::seed_provisionally();
     store::global::install(Store::open(DefaultMemoryImpl::default()));
-    if let Err(e) = Runtime::install(&BootOptions::default()) {
+    if let Err(e) = Runtime::install(&tasks::native::boot_options()) {
         ic_cdk::trap(format!("codexvm: interpreter boot failed:\n{e}"));
     }
     random::schedule_raw_rand();

@@ -1,13 +1,11 @@
 //! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
 //! `realms`), access control (`access`, with the rules in [`roles`]), the timers that drive the
-//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`], [`reply`] and
-//! [`types`] are built natively: the rules are tested there, and the reply and Candid types serve
-//! the `canister` fixture and the tests.
+//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] and [`types`] are
+//! built natively: the rules are tested there, and the Candid types serve the tests.
 
-pub mod reply;
 pub mod roles;
 
-pub use reply::RunReply;
+pub use crate::tasks::RunReply;
 
 #[cfg(target_arch = "wasm32")]
 mod access;

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::roles::Role;
 
-pub use super::reply::RunReply;
+pub use crate::tasks::RunReply;
 
 /// One step of a new task.
 #[derive(Debug, Clone, Default, CandidType, Deserialize, Serialize)]

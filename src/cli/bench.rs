@@ -7,7 +7,7 @@ use std::process::{Command, ExitCode};
 
 use clap::{Args, Subcommand};
 
-use crate::py::{self, Codex, RunOptions, Runtime};
+use crate::py::{self, Codex, RunOptions};
 use crate::store::{self, FileMemory, Store};
 
 /// The benchmark script (runs unchanged under both interpreters).
@@ -86,7 +86,7 @@ fn ops_literal() -> String {
 /// Runs the script in codexvm natively (on an in-memory store), timing with the wall clock.
 pub fn run_codexvm(n: usize) -> Result<Timings, String> {
     store::global::install(Store::open(FileMemory::in_memory()));
-    let rt = Runtime::get().map_err(|e| e.to_string())?;
+    let rt = crate::tasks::runtime().map_err(|e| e.to_string())?;
     store::global::with(|s| s.begin()).map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     let source = format!("import _ic\nclock = _ic.time\nN = {n}\nOPS = {}\n{DB_BENCH}", ops_literal());
     let out = py::exec::run(rt, Codex { source: &source, filename: "bench/db_bench.py" }, &RunOptions::default(), &|_, _| Ok(()));

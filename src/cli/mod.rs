@@ -5,6 +5,7 @@ mod canister_bench;
 pub mod db;
 mod demo;
 pub mod faults;
+mod native;
 pub mod pytest;
 mod run;
 mod state;

@@ -1,7 +1,7 @@
 //! Opening the state file and the interpreter for a command.
 
 use crate::host::rng;
-use crate::py::{BootOptions, PyError, Runtime};
+use crate::py::{PyError, Runtime};
 use crate::store::{self, FileMemory, Store, StoreError};
 
 use super::StateArgs;
@@ -30,5 +30,5 @@ pub fn open(args: &StateArgs) -> Result<&'static Runtime, SetupError> {
     }
     let memory = FileMemory::open(&args.state)?;
     store::global::install(Store::open(memory));
-    Ok(Runtime::install(&BootOptions::default())?)
+    Ok(crate::tasks::runtime()?)
 }

@@ -101,11 +101,13 @@ pub const GC_YOUNG_THRESHOLD: u32 = 10_000;
 pub struct BootOptions {
     /// Modules to import up front.
     pub preload: Vec<&'static str>,
+    /// Native modules of the layers above (`_runtime`, the test fixtures' modules).
+    pub modules: Vec<native::ModuleDef>,
 }
 
 impl Default for BootOptions {
     fn default() -> Self {
-        Self { preload: PRELOAD.to_vec() }
+        Self { preload: PRELOAD.to_vec(), modules: Vec::new() }
     }
 }
 
@@ -133,6 +135,7 @@ impl Runtime {
         let mut defs: Vec<_> =
             rustpython_stdlib::stdlib_module_defs(&builder.ctx).into_iter().filter(|d| STDLIB_NATIVE.contains(&d.name.as_str())).collect();
         defs.extend(native::module_defs(&builder.ctx));
+        defs.extend(opts.modules.iter().map(|def| def(&builder.ctx)));
         #[cfg(not(target_arch = "wasm32"))]
         let builder = builder.init_hook(|vm| crate::host::watchdog::install(vm, super::dbaccess::on_over_budget));
         let mut builder = builder
@@ -191,11 +194,6 @@ impl Runtime {
     /// This thread's interpreter, if it was booted.
     pub fn current() -> Option<&'static Runtime> {
         RUNTIME.with(|c| c.get().copied())
-    }
-
-    /// This thread's interpreter, booting it with the default options if needed.
-    pub fn get() -> Result<&'static Runtime, PyError> {
-        Self::install(&BootOptions::default())
     }
 
     /// Re-seeds Python's `random` from the runtime's random source (after it was re-keyed).

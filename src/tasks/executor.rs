@@ -2,7 +2,7 @@
 //! none does if it raises.
 
 use crate::host;
-use crate::py::{self, Codex, Outcome, PyError, RunOptions, Runtime};
+use crate::py::{self, Codex, Outcome, PyError, RunOptions};
 use crate::store::{self, global::NotOpen, StoreError};
 
 /// Why an execution could not be carried out at all (as opposed to the codex failing).
@@ -34,7 +34,7 @@ pub struct Execution {
 
 /// Runs `codex` inside a transaction on this thread's store.
 pub fn execute(codex: Codex<'_>, opts: &RunOptions) -> Result<Execution, ExecError> {
-    let rt = Runtime::get().map_err(ExecError::Boot)?;
+    let rt = super::runtime().map_err(ExecError::Boot)?;
     let start = host::with(|h| h.performance_counter(0));
     store::global::with(|s| s.begin())??;
     let outcome = py::exec::run(rt, codex, opts, &|_, _| Ok(()));

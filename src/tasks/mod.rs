@@ -6,8 +6,20 @@
 pub mod executor;
 pub mod grants;
 pub mod manage;
+pub mod native;
 pub mod nested;
+mod reply;
 pub mod runner;
 pub mod timers;
+
+pub use reply::RunReply;
+
+use crate::py::{PyError, Runtime};
+
+/// This thread's interpreter, booted with this layer's native modules if it was not yet (the
+/// command line boots it with its own first).
+pub fn runtime() -> Result<&'static Runtime, PyError> {
+    Runtime::install(&native::boot_options())
+}
 
 pub use executor::{execute, ExecError, Execution};

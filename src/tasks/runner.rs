@@ -12,7 +12,7 @@ use crate::host::{self, Principal};
 use crate::py::dbaccess::check_budget;
 use crate::py::policy::{self, ExecContext, Grant};
 use crate::py::pristine::Restore;
-use crate::py::{capture, exec, Codex, PyError, Runtime};
+use crate::py::{capture, exec, Codex, PyError};
 use crate::store::{self, StoreError};
 
 use super::ExecError;
@@ -92,7 +92,7 @@ fn sys_module(vm: &VirtualMachine, name: &'static str) -> PyResult<PyObjectRef> 
 
 /// Runs `f` inside the interpreter in a transaction of its own (committed if it returns Ok).
 pub fn txn<R>(f: impl FnOnce(&VirtualMachine) -> PyResult<R>) -> Result<R, TaskError> {
-    let rt = Runtime::get().map_err(ExecError::Boot)?;
+    let rt = super::runtime().map_err(ExecError::Boot)?;
     store::global::with(|s| s.begin()).map_err(ExecError::from)??;
     let r = rt.enter(|vm| {
         let run = || -> PyResult<R> {
@@ -329,7 +329,7 @@ fn within_budget(seg: Result<Segment, PyError>, claim: &Claim) -> Result<Segment
     if !policy::over_budget() {
         return Ok(s);
     }
-    let rt = Runtime::get()?;
+    let rt = super::runtime()?;
     let over = rt.enter(|vm| check_budget(vm).map_err(|e| PyError::from_exception(vm, &e, None, &claim.codex)));
     match over {
         Ok(()) => Ok(s),
@@ -366,7 +366,7 @@ fn end(seg: Result<Segment, PyError>) -> Result<Segment, PyError> {
 
 /// [`exec::boundary`] on the shared interpreter.
 fn boundary(scope: Restore) -> Result<(), PyError> {
-    let rt = Runtime::get()?;
+    let rt = super::runtime()?;
     rt.enter(|vm| exec::boundary(vm, scope).map_err(|e| PyError::from_exception(vm, &e, None, "<runtime>")))
 }
 
@@ -376,7 +376,7 @@ fn infra(e: impl std::fmt::Display) -> PyError {
 
 /// Runs the codex's top level (and, for an async codex, its `async_task()` up to the first call).
 fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
-    let rt = Runtime::get()?;
+    let rt = super::runtime()?;
     let codex = Codex { source: &claim.code, filename: &claim.codex };
     begin()?;
     let top = rt.enter(|vm| {
@@ -431,7 +431,7 @@ pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::buil
 
 /// Advances an async codex to its next call or its end (a commit point: see [`end`]).
 fn drive(driver: &PyObjectRef, globals: &PyDictRef, reply: Option<Result<Vec<u8>, String>>, claim: &Claim) -> Result<Segment, PyError> {
-    let rt = Runtime::get()?;
+    let rt = super::runtime()?;
     let step = rt.enter(|vm| {
         let advance = || -> PyResult<Segment> {
             let value: PyObjectRef = match &reply {

@@ -2,7 +2,7 @@
 //! returns, and undone if it raises (as a trap would undo a Kybra timer's message).
 
 use crate::host;
-use crate::py::{self, capture, PyError, Runtime};
+use crate::py::{self, capture, PyError};
 use crate::store;
 
 use super::ExecError;
@@ -26,7 +26,7 @@ pub enum Fired {
 /// back afterwards as after any execution.
 pub fn fire(id: u64) -> Result<Fired, ExecError> {
     let Some(firing) = py::timers::take(id) else { return Ok(Fired::Gone) };
-    let rt = Runtime::get().map_err(ExecError::Boot)?;
+    let rt = super::runtime().map_err(ExecError::Boot)?;
     let nested = store::global::with(|s| s.in_transaction())?;
     let savepoint = if nested {
         Some(store::global::with(|s| s.savepoint())??)

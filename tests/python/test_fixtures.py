@@ -90,3 +90,11 @@ def test_logs_of_a_tasks_executions(logs):
 def test_a_tasks_codex_cannot_script_the_host(run_codex):
     r = run_codex("import json\nb = json.dumps.__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('_testhost').set_time(0)", task="sneaky")
     assert r["success"] is False and "cannot script the host" in r["error"]
+
+
+def test_a_tasks_codex_cannot_use_the_test_sessions_files(run_codex):
+    r = run_codex("import _testsession", task="sneaky")
+    assert r["success"] is False and "may not import '_testsession'" in r["error"]
+    # Past the import check, through a standard module's builtins: the module itself refuses.
+    r = run_codex("import json\nb = json.dumps.__globals__['__builtins__']\nimp = b['__import__'] if isinstance(b, dict) else b.__import__\nimp('_testsession').read_text('/etc/hostname')", task="sneaky")
+    assert r["success"] is False and "only available to the `codexvm test` runner" in r["error"]

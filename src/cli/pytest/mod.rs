@@ -14,8 +14,8 @@ use clap::Args;
 use rustpython_vm::builtins::{PyDictRef, PyListRef};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-use crate::py::native::testsession;
-use crate::py::{PyError, Runtime};
+use crate::cli::native::testsession;
+use crate::py::PyError;
 use crate::store;
 
 pub use config::{ConfigError, Setup};
@@ -159,7 +159,7 @@ pub fn run_suite(args: &TestArgs, report: &mut dyn FnMut(&TestResult)) -> Result
     let setup = config::determine(&cwd, &args.paths, args.config_file.as_deref(), args.rootdir.as_deref()).map_err(|e| e.to_string())?;
     let _active = Active::open();
     testsession::fresh_store()?;
-    let rt = Runtime::get().map_err(|e| e.to_string())?;
+    let rt = crate::cli::native::test_runtime().map_err(|e| e.to_string())?;
     let traceback = |e| rt.enter(|vm| PyError::from_exception(vm, &e, None, "<codexvm test>").traceback);
     let steps = rt
         .enter(|vm| -> PyResult<PyObjectRef> {

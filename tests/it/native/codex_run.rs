@@ -174,7 +174,7 @@ fn native_random_is_seeded_and_reproducible() {
         in_vm(|| {
             fresh_store();
             codexvm::host::rng::seed_u64(7);
-            codexvm::py::Runtime::get().unwrap().reseed_random().unwrap();
+            codexvm::tasks::runtime().unwrap().reseed_random().unwrap();
             result_of("import random, uuid, os\nresult = [random.random(), str(uuid.uuid4()), os.urandom(4).hex()]")
         })
     };

@@ -214,10 +214,12 @@ fn classes_defined_by_codexes_do_not_accumulate_in_the_heap() {
 /// The test runner's file primitives exist natively but refuse every codex outside a session:
 /// `codexvm run` cannot read the machine's files through them.
 #[test]
-fn the_test_runners_file_access_is_closed_to_codexes() {
+fn the_test_runners_modules_are_absent_outside_a_test_session() {
     in_vm(|| {
         fresh_store();
-        let probe = "import _testsession\ntry:\n    _testsession.read_text('/etc/hostname')\n    result = 'read'\nexcept PermissionError as e:\n    result = str(e)";
-        assert_eq!(result_of(probe), "\"_testsession is only available to the `codexvm test` runner\"");
+        for module in ["_testsession", "_testhost", "_testcanister"] {
+            let probe = format!("try:\n    import {module}\n    result = 'imported'\nexcept ImportError as e:\n    result = str(e)");
+            assert_eq!(result_of(&probe), format!("\"No module named '{module}'\""));
+        }
     });
 }

@@ -11,7 +11,7 @@ pub mod _testcanister {
 
     use codexvm_host::{Canister, CanisterModule};
 
-    use crate::canister::RunReply;
+    use crate::tasks::RunReply;
     use rustpython_vm::builtins::{PyBytesRef, PyDictRef, PyListRef, PyStrRef};
     use rustpython_vm::function::OptionalArg;
     use rustpython_vm::{PyResult, VirtualMachine};
