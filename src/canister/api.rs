@@ -106,7 +106,7 @@ fn delete_task(name: String) -> Result<u64, String> {
     r
 }
 
-fn grant_views(g: Vec<crate::py::policy::Grant>) -> Vec<GrantView> {
+fn grant_views(g: Vec<crate::db::policy::Grant>) -> Vec<GrantView> {
     g.into_iter().map(|g| GrantView { namespace: g.namespace, write: g.write }).collect()
 }
 

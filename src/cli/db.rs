@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::db::json::{self, Writer};
+use crate::db::policy::{check_db_map, Access, PolicyError};
 use crate::db::{Bounds, Table};
-use crate::py::policy::{check_db_map, Access, PolicyError};
 use crate::store::{self, FileMemory, Store, ENTITY_MAP};
 
 use super::StateArgs;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use crate::db::policy::{self, ExecContext};
 use crate::host;
-use crate::py::policy::{self, ExecContext};
 use crate::py::{Codex, RunOptions};
 use crate::tasks::{self, runner};
 

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use crate::db::grants;
 use crate::host::{self, Clock, NativeHost};
 use crate::store::StoreError;
+use crate::tasks::manage;
 use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
-use crate::tasks::{grants, manage};
 
 use super::{state, StateArgs};
 

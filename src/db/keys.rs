@@ -53,6 +53,16 @@ pub fn namespace_of(type_name: &str) -> Option<&str> {
     type_name.rsplit_once("::").map(|(ns, _)| ns)
 }
 
+/// The namespace of task `task`'s entity types (`"x"` -> `"task_x"`).
+pub fn task_namespace(task: &str) -> String {
+    format!("task_{task}")
+}
+
+/// The task whose namespace `namespace` is (`"task_x"` -> `Some("x")`), if it is a task's.
+pub fn task_of_namespace(namespace: &str) -> Option<&str> {
+    namespace.strip_prefix("task_")
+}
+
 /// The class name of a full type name (`"app::User"` -> `"User"`).
 pub fn class_of(type_name: &str) -> &str {
     type_name.rsplit_once("::").map_or(type_name, |(_, c)| c)
@@ -84,6 +94,9 @@ mod tests {
     #[test]
     fn owner_type_of_each_key_kind() {
         assert_eq!(owner_type("task_x::State@1"), Some("task_x::State"));
+        assert_eq!(task_namespace("x"), "task_x");
+        assert_eq!(task_of_namespace("task_x"), Some("x"));
+        assert_eq!(task_of_namespace("app"), None);
         assert_eq!(owner_type("task_x::State_alias@a@b"), Some("task_x::State"));
         assert_eq!(owner_type("_system@task_x::State_id"), Some("task_x::State"));
         assert_eq!(owner_type("_system@User_count"), Some("User"));

@@ -4,8 +4,8 @@
 use rustpython_vm::builtins::{PyBaseExceptionRef, PyTuple, PyTypeRef};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
+use crate::db::policy::{self, Access};
 use crate::db::{Bounds, DbError, Table};
-use crate::py::policy::{self, Access};
 use crate::store::{self, HostMemory, Store};
 
 /// An engine error as the Python exception kybra_simple_db raises for it.

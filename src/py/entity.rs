@@ -435,9 +435,9 @@ use std::rc::Rc;
 
 use rustpython_vm::builtins::PyType;
 
+use crate::db::policy::Access;
 use crate::db::{keys, timestamp, Bounds, Resolved};
 use crate::py::dbaccess::{tbl, with_table};
-use crate::py::policy::Access;
 use crate::store::FastState;
 
 /// Python objects the engine works with, registered by `kybra_simple_db` at import: the schema
@@ -513,7 +513,7 @@ pub fn schema_of(vm: &VirtualMachine, cls: &PyObject) -> PyResult<(bool, Rc<Sche
     }
     let plain = cls.downcast_ref::<PyType>().is_some_and(|t| plain_class(vm, t));
     let parsed = Rc::new(Schema::parse(vm, native, plain)?);
-    let at_start_up = super::policy::booting();
+    let at_start_up = super::startup::booting();
     let cached = CachedSchema { _tuple: native.clone(), schema: parsed.clone(), at_start_up };
     SCHEMAS.with(|s| s.borrow_mut().insert(key, cached));
     Ok((fast, parsed))
@@ -1083,7 +1083,7 @@ pub fn load(vm: &VirtualMachine, cls: &PyObject, id: &PyObject) -> PyResult<Load
 
 fn load_with(vm: &VirtualMachine, env: &Env, cls: &PyObject, fast: bool, sc: &Schema, id: &PyObject) -> PyResult<Loaded> {
     // Even an object already in memory is only handed out if the execution may read its type.
-    crate::py::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+    crate::db::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     let (found, keyed) = env.lookup(vm, sc, id)?;
     if let Some(e) = found {
         return Ok(Loaded::Entity(e));
@@ -1125,7 +1125,7 @@ pub fn getitem(vm: &VirtualMachine, cls: &PyObject, key: PyObjectRef) -> PyResul
     };
     let (fast, sc) = schema_of(vm, cls)?;
     let Some(env) = env(vm)? else { return Ok(Loaded::Python) };
-    crate::py::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
+    crate::db::policy::check_type(&sc.type_name, Access::Read).map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
     let mut keyed = None;
     if !text.is_empty() {
         let (found, k) = env.lookup(vm, &sc, &key)?;

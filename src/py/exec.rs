@@ -72,7 +72,7 @@ pub fn run_top_with(
     let globals = vm.ctx.new_dict();
     globals.set_item("__name__", vm.ctx.new_str(CODEX_MODULE_NAME).into(), vm)?;
     globals.set_item("__file__", vm.ctx.new_str(codex.filename).into(), vm)?;
-    if super::policy::task().is_some() {
+    if crate::db::policy::task().is_some() {
         globals.set_item("__builtins__", super::imports::codex_builtins(vm)?.into(), vm)?;
     } else {
         globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;

@@ -128,7 +128,7 @@ fn guarded_import(args: FuncArgs, vm: &VirtualMachine) -> PyResult {
         Some(l) => l.try_to_value::<i64>(vm)?,
         None => 0,
     };
-    if let (Some(task), 0) = (super::policy::task(), level) {
+    if let (Some(task), 0) = (crate::db::policy::task(), level) {
         let name: Option<&PyObjectRef> = args.args.first().or_else(|| args.kwargs.get("name"));
         if let Some(name) = name.and_then(|n| n.downcast_ref::<PyStr>()) {
             let name = name.to_string_lossy();

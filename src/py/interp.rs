@@ -166,7 +166,7 @@ impl Runtime {
                 vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
             }
             super::pristine::record(vm)?;
-            super::policy::end_boot();
+            super::startup::end_boot();
             Ok(())
         })
         .map_err(|e| rt.enter(|vm| PyError::from_exception(vm, &e, None, "<boot>")))?;

@@ -1,5 +1,5 @@
 //! Layer 3: the RustPython host — the interpreter, frozen modules, native modules, captured
-//! output, per-execution globals and access policy, and Python errors as Rust errors.
+//! output, per-execution globals, start-up-only settings, and Python errors as Rust errors.
 
 pub mod candid_text;
 pub mod capture;
@@ -13,9 +13,9 @@ pub mod imports;
 mod interp;
 pub mod names;
 pub mod native;
-pub mod policy;
 pub mod pristine;
 pub mod pyjson;
+pub mod startup;
 pub mod timers;
 
 pub use capture::Captured;

@@ -44,7 +44,7 @@ pub struct Pending {
 /// Registers `callback` to run `delay_ns` from now (then every `interval_ns`, if given) and asks
 /// the host to arm it. Refused inside a task: a task repeats through its schedule.
 pub fn set(vm: &VirtualMachine, delay_ns: u64, interval_ns: Option<u64>, callback: PyObjectRef) -> PyResult<u64> {
-    if let Some(task) = super::policy::task() {
+    if let Some(task) = crate::db::policy::task() {
         return Err(vm.new_exception_msg(
             vm.ctx.exceptions.permission_error.to_owned(),
             format!("task '{task}' may not set timers: a task runs again through its schedule (repeat_every), which admins set").into(),

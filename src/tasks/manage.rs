@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::grants;
 use super::runner::{api, ApiArg, TaskError};
-use crate::py::policy::Grant;
+use crate::db::policy::Grant;
+use crate::db::{grants, keys};
 
 fn store_error(e: crate::store::StoreError) -> TaskError {
     TaskError::Reply(e.to_string())
@@ -39,10 +39,10 @@ pub fn delete(name: &str) -> Result<u64, TaskError> {
 /// Gives task `name` read (or write) access to task `other`'s namespace; returns its grants.
 pub fn grant(name: &str, other: &str, write: bool) -> Result<Vec<Grant>, TaskError> {
     api("state", vec![ApiArg::Str(name.to_owned()), ApiArg::Int(0)])?; // the task must exist
-    grants::grant(name, &format!("task_{other}"), write).map_err(store_error)
+    grants::grant(name, &keys::task_namespace(other), write).map_err(store_error)
 }
 
 /// Takes back task `name`'s access to task `other`'s namespace; returns its grants.
 pub fn revoke(name: &str, other: &str) -> Result<Vec<Grant>, TaskError> {
-    grants::revoke(name, &format!("task_{other}")).map_err(store_error)
+    grants::revoke(name, &keys::task_namespace(other)).map_err(store_error)
 }

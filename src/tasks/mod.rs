@@ -1,10 +1,8 @@
 //! Layer 5: tasks — running codexes atomically ([`executor`]), scheduled, resumable task steps
-//! ([`runner`], with the scheduler's state machine in `pylib/codexvm/scheduler.py`) and the
-//! grants that open one task's namespace to another ([`grants`]), monitoring and maintenance
-//! ([`manage`]).
+//! ([`runner`], with the scheduler's state machine in `pylib/codexvm/scheduler.py`), monitoring,
+//! maintenance and the grants between tasks ([`manage`]).
 
 pub mod executor;
-pub mod grants;
 pub mod manage;
 pub mod native;
 pub mod nested;

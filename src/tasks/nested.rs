@@ -5,8 +5,8 @@
 use rustpython_vm::builtins::PyDictRef;
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
+use crate::db::policy::{self, ExecContext};
 use crate::host::{self, Principal};
-use crate::py::policy::{self, ExecContext};
 use crate::py::{capture, exec, Codex, PyError};
 use crate::store;
 

@@ -8,9 +8,9 @@ use rustpython_vm::builtins::{PyDictRef, PyTuple};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 use serde::{Deserialize, Serialize};
 
+use crate::db::policy::{self, ExecContext, Grant};
 use crate::host::{self, Principal};
 use crate::py::dbaccess::check_budget;
-use crate::py::policy::{self, ExecContext, Grant};
 use crate::py::pristine::Restore;
 use crate::py::{capture, exec, Codex, PyError};
 use crate::store::{self, StoreError};
@@ -150,7 +150,7 @@ pub fn now_s() -> i64 {
 
 /// The grants of a task (kept in the runtime's system map).
 pub fn grants_of(task: &str) -> Vec<Grant> {
-    crate::tasks::grants::of(task).unwrap_or_default()
+    crate::db::grants::of(task).unwrap_or_default()
 }
 
 /// Finds interrupted executions, then claims the next due step (committed), if any.
@@ -419,7 +419,8 @@ fn first_segment(claim: &Claim) -> Result<Segment, PyError> {
 pub fn task_globals(task: &str) -> impl Fn(&VirtualMachine, &rustpython_vm::builtins::PyDictRef) -> PyResult<()> + '_ {
     move |vm, g| {
         let ex = sys_module(vm, "core.execution")?;
-        let logger = sys_module(vm, "kybra_simple_logging")?.get_attr("get_logger", vm)?.call((format!("task_{task}"),), vm)?;
+        let logger =
+            sys_module(vm, "kybra_simple_logging")?.get_attr("get_logger", vm)?.call((crate::db::keys::task_namespace(task),), vm)?;
         let names = ex.get_attr("codex_globals", vm)?.call((vm.ctx.new_str(task), logger), vm)?;
         vm.call_method(g.as_object(), "update", (names,))?;
         let helpers = sys_module(vm, "codexvm.batch")?;

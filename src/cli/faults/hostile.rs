@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::db::keys;
+use crate::db::policy::TASK_MODEL_TYPES;
 use crate::host::{self, Clock, NativeHost};
-use crate::py::policy::TASK_MODEL_TYPES;
 use crate::py::{Codex, RunOptions};
 use crate::store::{self, FileMemory, Store, ENTITY_MAP};
 use crate::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};

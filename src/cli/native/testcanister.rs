@@ -35,7 +35,7 @@ pub mod _testcanister {
     }
 
     fn privileged(vm: &VirtualMachine) -> PyResult<()> {
-        if crate::py::policy::task().is_some() {
+        if crate::db::policy::task().is_some() {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
                 "a task's codex cannot drive the test canister".to_owned().into(),

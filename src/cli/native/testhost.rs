@@ -10,7 +10,7 @@ pub mod _testhost {
     use crate::host::{self, Clock, NativeHost, Reply};
 
     fn with_native<R>(vm: &VirtualMachine, f: impl FnOnce(&NativeHost) -> R) -> PyResult<R> {
-        if crate::py::policy::task().is_some() {
+        if crate::db::policy::task().is_some() {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
                 "a task's codex cannot script the host".to_owned().into(),

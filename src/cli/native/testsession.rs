@@ -33,7 +33,7 @@ pub mod _testsession {
     use crate::py::capture;
 
     fn guard(vm: &VirtualMachine) -> PyResult<()> {
-        if !super::ACTIVE.with(|a| a.get()) || crate::py::policy::task().is_some() {
+        if !super::ACTIVE.with(|a| a.get()) || crate::db::policy::task().is_some() {
             return Err(vm.new_exception_msg(
                 vm.ctx.exceptions.permission_error.to_owned(),
                 "_testsession is only available to the `codexvm test` runner".to_owned().into(),

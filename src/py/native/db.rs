@@ -12,8 +12,8 @@ pub mod _db {
     use rustpython_vm::builtins::PyDictRef;
 
     use crate::db::keys;
+    use crate::db::policy::{self, Access};
     use crate::py::entity as ent;
-    use crate::py::policy::{self, Access};
     use crate::py::pyjson;
     use crate::store;
 
@@ -300,7 +300,7 @@ pub mod _db {
         class_getitem: PyObjectRef,
         vm: &VirtualMachine,
     ) -> PyResult<()> {
-        policy::check_boot("the entity engine's binding").map_err(|e| permission_error(e.to_string(), vm))?;
+        crate::py::startup::check_boot("the entity engine's binding").map_err(|e| permission_error(e.to_string(), vm))?;
         ent::bind(ent::bound_from([schema_fn, database, context, property_set, load, getitem, class_getitem]));
         Ok(())
     }

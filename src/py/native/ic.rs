@@ -59,20 +59,20 @@ pub mod _ic {
     /// The instruction budget of the running execution (None outside one).
     #[pyfunction]
     fn budget() -> Option<u64> {
-        crate::py::policy::budget()
+        crate::db::policy::budget()
     }
 
     /// The name of the task whose codex is running (None outside a task).
     #[pyfunction]
     fn task_name() -> Option<String> {
-        crate::py::policy::task()
+        crate::db::policy::task()
     }
 
     /// Registers the `BudgetExceeded` class raised when an execution exceeds its budget (at
     /// start-up only: PermissionError after).
     #[pyfunction]
     fn set_budget_exception(cls: rustpython_vm::builtins::PyTypeRef, vm: &VirtualMachine) -> PyResult<()> {
-        crate::py::policy::check_boot("the budget's exception class")
+        crate::py::startup::check_boot("the budget's exception class")
             .map_err(|e| crate::py::dbaccess::permission_error(e.to_string(), vm))?;
         if !cls.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
             return Err(vm.new_type_error("the budget's exception class must derive from BaseException"));

@@ -9,7 +9,7 @@ pub mod _stable {
     use rustpython_vm::function::OptionalArg;
     use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
-    use crate::py::policy::{self, Access};
+    use crate::db::policy::{self, Access};
     use crate::store::{self, MapId};
 
     fn open(mem: u16, access: Access, vm: &VirtualMachine) -> PyResult<MapId> {

@@ -21,7 +21,7 @@ pub mod _runtime {
     }
 
     fn privileged(vm: &VirtualMachine) -> PyResult<()> {
-        if crate::py::policy::task().is_some() {
+        if crate::db::policy::task().is_some() {
             return Err(
                 vm.new_exception_msg(vm.ctx.exceptions.permission_error.to_owned(), "only controllers can change grants".to_owned().into())
             );
@@ -33,7 +33,7 @@ pub mod _runtime {
     #[pyfunction]
     fn grant(task: PyStrRef, namespace: PyStrRef, write: OptionalArg<bool>, vm: &VirtualMachine) -> PyResult<()> {
         privileged(vm)?;
-        crate::tasks::grants::grant(&task.to_string_lossy(), &namespace.to_string_lossy(), write.unwrap_or(false))
+        crate::db::grants::grant(&task.to_string_lossy(), &namespace.to_string_lossy(), write.unwrap_or(false))
             .map(drop)
             .map_err(|e| vm.new_runtime_error(e.to_string()))
     }
@@ -42,7 +42,7 @@ pub mod _runtime {
     #[pyfunction]
     fn revoke(task: PyStrRef, namespace: PyStrRef, vm: &VirtualMachine) -> PyResult<()> {
         privileged(vm)?;
-        crate::tasks::grants::revoke(&task.to_string_lossy(), &namespace.to_string_lossy())
+        crate::db::grants::revoke(&task.to_string_lossy(), &namespace.to_string_lossy())
             .map(drop)
             .map_err(|e| vm.new_runtime_error(e.to_string()))
     }

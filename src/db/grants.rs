@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::py::policy::Grant;
+use crate::db::policy::Grant;
 use crate::store::{self, StoreError, FIRST_SYSTEM_MAP};
 
 /// The system map holding grants (one JSON list per task, key `grants:<task>`).

@@ -1,38 +1,11 @@
-//! What the running execution may touch. Checked in Rust at every native entry point, so no
+//! What the running execution may touch: who is running (a task, its grants and budget), which
+//! maps and which entity types it reaches. Checked in Rust at every native entry point, so no
 //! Python-level trick (patched classes, private attributes, imports) can widen it.
 
 use std::cell::RefCell;
 
+use super::keys;
 use crate::store::{MapId, FIRST_SYSTEM_MAP, LAST_MAP};
-
-thread_local! {
-    static BOOTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// A setting of the whole interpreter was asked for after start-up.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{0} is set once, at start-up, and cannot be changed by a codex")]
-pub struct AfterBoot(pub &'static str);
-
-/// Ends start-up: what the runtime registers once (the entity engine's callbacks, the class
-/// raised at the end of a budget) cannot be registered again.
-pub(crate) fn end_boot() {
-    BOOTED.with(|b| b.set(true));
-}
-
-/// True while the interpreter starts up (before the first execution).
-pub(crate) fn booting() -> bool {
-    !BOOTED.with(|b| b.get())
-}
-
-/// Refuses `what` (a process-wide registration) once start-up has ended.
-pub fn check_boot(what: &'static str) -> Result<(), AfterBoot> {
-    if booting() {
-        Ok(())
-    } else {
-        Err(AfterBoot(what))
-    }
-}
 
 /// Kind of access asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +109,7 @@ pub struct ExecContext {
 impl ExecContext {
     /// The namespace of the running task.
     pub fn namespace(&self) -> Option<String> {
-        self.task.as_ref().map(|t| format!("task_{t}"))
+        self.task.as_deref().map(keys::task_namespace)
     }
 }
 
@@ -199,14 +172,14 @@ pub fn check_type(type_name: &str, access: Access) -> Result<(), NamespaceDenied
     CONTEXT.with(|c| {
         let c = c.borrow();
         let Some(task) = &c.task else { return Ok(()) };
-        let ns = crate::db::keys::namespace_of(type_name);
-        let Some(ns) = ns.filter(|ns| ns.starts_with("task_")) else {
+        let ns = keys::namespace_of(type_name);
+        let Some(ns) = ns.filter(|ns| keys::task_of_namespace(ns).is_some()) else {
             if access == Access::Write && ns.is_none() && TASK_MODEL_TYPES.contains(&type_name) {
                 return Err(NamespaceDenied::TaskModel { task: task.clone(), type_name: type_name.to_owned() });
             }
             return Ok(());
         };
-        if ns.strip_prefix("task_") == Some(task.as_str())
+        if keys::task_of_namespace(ns) == Some(task.as_str())
             || c.grants.iter().any(|g| g.namespace == ns && (access == Access::Read || g.write))
         {
             return Ok(());
