@@ -536,7 +536,14 @@ impl Canister {
                 } else if let Some(t) = s.msg.trap.take() {
                     format!("Canister called `ic0.trap` with message: {t}")
                 } else {
-                    format!("Canister trapped: {e}")
+                    // The replica's words for the trap (`stack overflow`, `unreachable`, ...),
+                    // then the wasm backtrace.
+                    match e.downcast_ref::<Trap>() {
+                        Some(Trap::StackOverflow) => format!("Canister trapped: stack overflow ({e})"),
+                        Some(Trap::UnreachableCodeReached) => format!("Canister trapped: unreachable ({e})"),
+                        Some(t) => format!("Canister trapped: {t} ({e})"),
+                        None => format!("Canister trapped: {e}"),
+                    }
                 };
                 s.calls.clear();
                 s.building = None;

@@ -2,6 +2,7 @@
 //! stopped with a clear error, keep nothing, and leave the canister working.
 
 use crate::support::canister::{advance, create, installed, result_of, run, spec, state, StepSpec, TaskSpec, TaskState};
+use crate::support::{DEEP_NESTING, DEEP_NESTING_RAISED, DEEP_STRUCTURES};
 use codexvm_host::RejectCode;
 
 #[test]
@@ -15,6 +16,16 @@ fn runaway_recursion_raises_recursion_error_instead_of_overflowing_the_stack() {
     assert_eq!(result_of(&mut c, &format!("def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nresult = f({limit})")), limit.to_string());
     let r = run(&mut c, "import sys\nsys.setrecursionlimit(10**6)");
     assert!(r.error.as_deref().unwrap_or("").contains("above codexvm's maximum"), "{:?}", r.error);
+}
+
+#[test]
+fn source_nested_too_deep_raises_recursion_error_instead_of_overflowing_the_stack() {
+    // Before the parser had a nesting limit, 4,000 unary operators overflowed the canister's
+    // stack while parsing (a trap), and freeing 200,000 nested objects did too.
+    let mut c = installed();
+    let found: serde_json::Value = serde_json::from_str(&result_of(&mut c, DEEP_NESTING)).unwrap();
+    assert_eq!(found, serde_json::from_str::<serde_json::Value>(DEEP_NESTING_RAISED).unwrap());
+    assert_eq!(result_of(&mut c, DEEP_STRUCTURES), "4");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Hostile or careless codexes: what one execution does to the interpreter must not reach the
 //! next one, and whatever it tries, it is stopped with a clear error and leaves nothing behind.
 
-use crate::support::{fresh_store, in_vm, result_of};
+use crate::support::{fresh_store, in_vm, result_of, DEEP_NESTING, DEEP_NESTING_RAISED, DEEP_STRUCTURES};
 
 #[test]
 fn collector_settings_do_not_outlive_an_execution() {
@@ -221,5 +221,15 @@ fn the_test_runners_modules_are_absent_outside_a_test_session() {
             let probe = format!("try:\n    import {module}\n    result = 'imported'\nexcept ImportError as e:\n    result = str(e)");
             assert_eq!(result_of(&probe), format!("\"No module named '{module}'\""));
         }
+    });
+}
+
+#[test]
+fn source_nested_too_deep_raises_recursion_error_and_deep_structures_are_freed() {
+    in_vm(|| {
+        fresh_store();
+        let found: serde_json::Value = serde_json::from_str(&result_of(DEEP_NESTING)).unwrap();
+        assert_eq!(found, serde_json::from_str::<serde_json::Value>(DEEP_NESTING_RAISED).unwrap());
+        assert_eq!(result_of(DEEP_STRUCTURES), "4");
     });
 }

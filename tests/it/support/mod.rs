@@ -128,3 +128,59 @@ impl Workdir {
         path.to_str().expect("a UTF-8 path").to_owned()
     }
 }
+
+/// Compiles source nested past the parser's and the compiler's limits, one construct at a time,
+/// and maps each to the exception it raised: the result `DEEP_NESTING_RAISED` says they all
+/// raise (none overflows a fixed stack, as the canister's is).
+pub const DEEP_NESTING: &str = "\
+cases = [
+    ('unary', '-' * 4000 + '1'),
+    ('not', 'not ' * 4000 + '1'),
+    ('power', 'x' + '**x' * 4000),
+    ('lambda', 'lambda: ' * 4000 + '1'),
+    ('conditional', '1' + ' if 1 else 1' * 4000),
+    ('parentheses', '(' * 4000 + '1' + ')' * 4000),
+    ('unary, 100,000 deep', '-' * 100000 + '1'),
+]
+result = {}
+for name, src in cases:
+    try:
+        compile(src, '<deep>', 'eval')
+        result[name] = 'compiled'
+    except Exception as e:
+        result[name] = type(e).__name__
+for name, run in [('eval', eval), ('exec', exec)]:
+    try:
+        run('-' * 4000 + '1')
+        result[name] = 'ran'
+    except Exception as e:
+        result[name] = type(e).__name__
+";
+
+/// What `DEEP_NESTING` finds. CPython 3.11 raises the same, except `MemoryError` where its
+/// parser's own stack runs out first (power, lambda, 100,000 deep); parentheses stop at 200 levels
+/// in both.
+pub const DEEP_NESTING_RAISED: &str = "{\"unary\": \"RecursionError\", \"not\": \"RecursionError\", \"power\": \"RecursionError\", \
+\"lambda\": \"RecursionError\", \"conditional\": \"RecursionError\", \"parentheses\": \"SyntaxError\", \
+\"unary, 100,000 deep\": \"RecursionError\", \"eval\": \"RecursionError\", \"exec\": \"RecursionError\"}";
+
+/// Builds and drops structures nested 200,000 deep (objects with a `__dict__` each, lists,
+/// dicts, tuples): freeing them must not recurse once per level.
+pub const DEEP_STRUCTURES: &str = "\
+class N:
+    pass
+a = N()
+for i in range(200000):
+    b = N()
+    b.x = a
+    a = b
+del a, b
+freed = ['objects']
+for make in (lambda x: [x], lambda x: {'x': x}, lambda x: (x,)):
+    v = None
+    for i in range(200000):
+        v = make(v)
+    del v
+    freed.append(make.__name__)
+result = len(freed)
+";
