@@ -13,6 +13,7 @@ next execution begins a new pass. Everything the loop wrote and the cursor commi
 an execution that fails mid-batch is redone from the same position: no item is processed twice.
 """
 
+import _db
 from kybra_simple_db import Entity, Integer, String, TimestampedMixin
 
 from codexvm import budget
@@ -32,7 +33,7 @@ def progress_class(task_name):
     cls = _classes.get(task_name)
     if cls is None:
         class BatchProgress(Entity, TimestampedMixin):
-            __namespace__ = f"task_{task_name}"
+            __namespace__ = _db.task_namespace(task_name)
             __alias__ = "key"
             key = String()
             cursor = Integer(default=0)

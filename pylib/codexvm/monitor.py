@@ -15,7 +15,7 @@ def _table():
 
 def namespace_records(name):
     """Every record stored in the task's namespace, as `{type: {id: record}}`, plus counters."""
-    prefix = f"task_{name}::"
+    prefix = _db.task_namespace(name) + "::"
     records, counters = {}, {}
     for ns_key in (prefix, f"_system@{prefix}"):
         after = ns_key
@@ -76,7 +76,7 @@ def state(name, executions=10):
     task = scheduler._task(name)
     view = task_view(task, executions)
     records, counters = namespace_records(name)
-    view["namespace"] = f"task_{name}"
+    view["namespace"] = _db.task_namespace(name)
     view["records"] = records
     view["counters"] = counters
     return view
@@ -90,7 +90,8 @@ def clear(name):
     """Deletes every record (and counter) of the task's namespace; returns how many keys."""
     scheduler._task(name)
     removed = 0
-    for ns_key in (f"task_{name}::", f"_system@task_{name}::"):
+    prefix = _db.task_namespace(name) + "::"
+    for ns_key in (prefix, "_system@" + prefix):
         while True:
             page = [(k, v) for k, v in _db.scan(_table(), ns_key, 256) if k.startswith(ns_key)]
             if not page:

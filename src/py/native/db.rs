@@ -370,6 +370,12 @@ pub mod _db {
         }
     }
 
+    /// The namespace of task `name`'s entity types (`task_<name>`).
+    #[pyfunction]
+    fn task_namespace(name: PyStrRef) -> String {
+        crate::db::keys::task_namespace(&name.to_string_lossy())
+    }
+
     /// `SystemTime.format_timestamp(ms)` where it is computed exactly natively, else None.
     #[pyfunction]
     fn format_timestamp(ms: PyObjectRef, vm: &VirtualMachine) -> Option<String> {
