@@ -34,6 +34,20 @@ enum BenchWhat {
     /// Hostile codexes, killed runs and random db operation sequences: what was stopped or
     /// survived, and the entities lost or duplicated.
     Faults(super::faults::FaultsArgs),
+    /// Plain Python (bench/py_micro.py): time per call in codexvm natively vs CPython.
+    Python(PythonArgs),
+}
+
+/// Arguments of `codexvm bench python`.
+#[derive(Debug, Clone, Args)]
+pub struct PythonArgs {
+    /// CPython to compare with (default: python3 on the PATH).
+    #[arg(long)]
+    pub cpython: Option<PathBuf>,
+    /// Each benchmark is called until a round of calls takes this many milliseconds, then timed
+    /// over five such rounds (1 to 10,000).
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub min_ms: u32,
 }
 
 /// Arguments of `codexvm bench db`.
@@ -168,6 +182,25 @@ fn default_cpython() -> PathBuf {
 pub fn main(args: BenchArgs) -> ExitCode {
     match args.what {
         BenchWhat::Faults(a) => super::faults::main(a),
+        BenchWhat::Python(a) => {
+            let ours = match super::python_bench::run_codexvm(a.min_ms) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("codexvm bench python: codexvm run failed:\n{e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let python = a.cpython.unwrap_or_else(|| PathBuf::from("python3"));
+            let cpython = match super::python_bench::run_cpython(&python, a.min_ms) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("codexvm bench python: CPython column skipped: {e}");
+                    Vec::new()
+                }
+            };
+            print!("{}", super::python_bench::table(&ours, &cpython, &super::python_bench::cpython_version(&python)));
+            ExitCode::SUCCESS
+        }
         BenchWhat::Canister(CanisterArgs { profile: Some(step), top, focus, exact }) => {
             match super::canister_bench::profile(&step, top as usize, focus.as_deref(), exact) {
                 Ok(table) => {

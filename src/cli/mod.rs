@@ -7,6 +7,7 @@ mod demo;
 pub mod faults;
 mod native;
 pub mod pytest;
+mod python_bench;
 mod run;
 mod state;
 pub mod task;

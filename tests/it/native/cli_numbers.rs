@@ -84,10 +84,11 @@ proptest! {
     #[test]
     fn numeric_options_accept_exactly_their_range(v in number(), d in duration()) {
         let in_range = |low: u64, high: u64| is::<u64>(&v).is_some_and(|n| (low..=high).contains(&n));
-        let checks: [(Vec<&str>, bool); 11] = [
+        let checks: [(Vec<&str>, bool); 12] = [
             (vec!["run", "x.py", "--budget", &v], in_range(1, 100)),
             (vec!["demo", "--users", &v], in_range(1, 1_000_000)),
             (vec!["bench", "db", "--n", &v], in_range(1, 1_000_000)),
+            (vec!["bench", "python", "--min-ms", &v], in_range(1, 10_000)),
             (vec!["task", "show", "t", "--executions", &v], is::<u32>(&v).is_some()),
             (vec!["task", "logs", "t", "--last", &v], is::<u32>(&v).is_some()),
             (vec!["task", "run", "t", "--max-executions", &v], is::<u64>(&v).is_some()),
