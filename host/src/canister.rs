@@ -335,7 +335,8 @@ impl Canister {
         let old_module = std::mem::replace(&mut self.module, module.clone());
         let mut state = std::mem::take(self.store.data_mut());
         state.timer = 0;
-        let old_store = std::mem::replace(&mut self.store, Store::new(&self.module.engine, state));
+        // new_store: a profiling canister keeps sampling (and its epoch checks keep a deadline).
+        let old_store = std::mem::replace(&mut self.store, new_store(&self.module, state, &self.sampler));
         let old_instance = self.instance;
         let fresh = (|| -> Result<(), HostError> {
             let wasm = |e: wasmtime::Error| HostError::Wasm(e.to_string());

@@ -149,6 +149,17 @@ fn a_profile_charges_every_instruction_of_a_call_to_named_functions() {
     assert_eq!(p.instructions, report.instructions);
     assert!(p.samples >= 100, "{} samples of {} instructions", p.samples, p.instructions);
     assert!(p.entries.iter().any(|e| e.name == "canister_query my_access" && e.inclusive_instructions * 100 >= p.instructions * 99), "{p}");
+    // An upgraded canister goes on profiling (its new instance trapped at the first epoch check).
+    // Sampled every 50 µs: post_upgrade's 1.6 B instructions at every check would be millions of
+    // stacks.
+    c.sample_every_check(false);
+    let upgraded = c.upgrade(&m, &candid::encode_args(()).unwrap());
+    assert!(upgraded.result.is_ok(), "{:?}", upgraded.result);
+    c.take_profile();
+    c.sample_every_check(true);
+    let report = c.query("my_access", &candid::encode_args(()).unwrap());
+    assert!(report.result.is_ok(), "{:?}", report.result);
+    assert!(c.take_profile().is_some_and(|p| p.instructions == report.instructions && p.samples >= 100));
     // A module loaded as usual does not profile.
     assert!(installed().take_profile().is_none());
 }
