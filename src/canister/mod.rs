@@ -5,8 +5,6 @@
 
 pub mod roles;
 
-pub use crate::tasks::RunReply;
-
 #[cfg(target_arch = "wasm32")]
 mod access;
 #[cfg(target_arch = "wasm32")]

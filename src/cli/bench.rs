@@ -97,15 +97,21 @@ fn ops_literal() -> String {
     format!("[{}]", OPS.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(", "))
 }
 
-/// Runs the script in codexvm natively (on an in-memory store), timing with the wall clock.
-pub fn run_codexvm(n: usize) -> Result<Timings, String> {
+/// Runs a benchmark script in codexvm natively, on an in-memory store whose writes are rolled
+/// back; returns the JSON text of its `result` (or the traceback).
+pub(crate) fn run_in_memory(source: &str, filename: &str) -> Result<String, String> {
     store::global::install(Store::open(FileMemory::in_memory()));
     let rt = crate::tasks::runtime().map_err(|e| e.to_string())?;
     store::global::with(|s| s.begin()).map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-    let source = format!("import _ic\nclock = _ic.time\nN = {n}\nOPS = {}\n{DB_BENCH}", ops_literal());
-    let out = py::exec::run(rt, Codex { source: &source, filename: "bench/db_bench.py" }, &RunOptions::default(), &|_, _| Ok(()));
+    let out = py::exec::run(rt, Codex { source, filename }, &RunOptions::default(), &|_, _| Ok(()));
     let _ = store::global::with(|s| s.rollback());
-    parse(&out.result.map_err(|e| e.traceback)?)
+    out.result.map_err(|e| e.traceback)
+}
+
+/// Runs the script in codexvm natively (on an in-memory store), timing with the wall clock.
+pub fn run_codexvm(n: usize) -> Result<Timings, String> {
+    let source = format!("import _ic\nclock = _ic.time\nN = {n}\nOPS = {}\n{DB_BENCH}", ops_literal());
+    parse(&run_in_memory(&source, "bench/db_bench.py")?)
 }
 
 /// Runs the script under CPython with the real package.

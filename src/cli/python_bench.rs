@@ -4,9 +4,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::py::{self, Codex, RunOptions};
-use crate::store::{self, FileMemory, Store};
-
 /// The benchmark script (runs unchanged under both interpreters).
 const PY_MICRO: &str = include_str!("../../bench/py_micro.py");
 
@@ -43,13 +40,8 @@ fn parse(json: &str) -> Result<PerCall, String> {
 
 /// Runs the benchmarks in codexvm natively (on an in-memory store), timing with the wall clock.
 pub fn run_codexvm(min_ms: u32) -> Result<PerCall, String> {
-    store::global::install(Store::open(FileMemory::in_memory()));
-    let rt = crate::tasks::runtime().map_err(|e| e.to_string())?;
-    store::global::with(|s| s.begin()).map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     let source = format!("import _ic\nclock = _ic.time\nMIN_NS = {}\n{PY_MICRO}{PER_CALL}", u64::from(min_ms) * 1_000_000);
-    let out = py::exec::run(rt, Codex { source: &source, filename: "bench/py_micro.py" }, &RunOptions::default(), &|_, _| Ok(()));
-    let _ = store::global::with(|s| s.rollback());
-    parse(&out.result.map_err(|e| e.traceback)?)
+    parse(&super::bench::run_in_memory(&source, "bench/py_micro.py")?)
 }
 
 /// Runs the same benchmarks under CPython (`python`).
