@@ -52,6 +52,10 @@ def next_wakeup():
     return _out(scheduler.next_wakeup())
 
 
+def view(name, executions):
+    return _out(monitor.task_view(scheduler._task(name), executions))
+
+
 def state(name, executions):
     return _out(monitor.state(name, executions))
 

@@ -7,7 +7,7 @@ use super::roles::{self, Role};
 use super::scheduler;
 use super::types::*;
 use crate::py::{Codex, RunOptions};
-use crate::tasks::runner::{self, ApiArg, TaskError};
+use crate::tasks::scheduler::{self as tasks_scheduler, TaskError};
 use crate::tasks::{self, manage};
 
 fn now_s() -> i64 {
@@ -16,10 +16,6 @@ fn now_s() -> i64 {
 
 fn err(e: TaskError) -> String {
     e.to_string()
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
-    serde_json::from_value(v).map_err(|e| format!("codexvm: unexpected task record: {e}"))
 }
 
 /// Runs a codex now, as one atomic execution (admins).
@@ -42,59 +38,37 @@ fn run_codex(source: String) -> RunReply {
 #[ic_cdk::update]
 fn create_task(spec: TaskSpec) -> Result<TaskView, String> {
     guard("create_task");
-    let json = serde_json::to_string(&strip_nulls(serde_json::to_value(&spec).expect("spec to JSON"))).expect("JSON");
-    let v = runner::api("create_task", vec![ApiArg::Str(json), ApiArg::Int(now_s())]).map_err(err)?;
+    let view = tasks_scheduler::create(&spec, now_s()).map_err(err)?;
     scheduler::arm();
-    from_json(v)
-}
-
-fn strip_nulls(v: serde_json::Value) -> serde_json::Value {
-    match v {
-        serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect(),
-        serde_json::Value::Array(a) => a.into_iter().map(strip_nulls).collect(),
-        other => other,
-    }
+    Ok(view)
 }
 
 /// Every task with its progress and last execution (readers).
 #[ic_cdk::query]
 fn list_tasks() -> Result<Vec<TaskView>, String> {
     guard("list_tasks");
-    from_json(manage::list().map_err(err)?)
-}
-
-fn task_state(name: &str, executions: u32) -> Result<(TaskState, serde_json::Value), String> {
-    let mut v = manage::state(name, executions as i64).map_err(err)?;
-    let records = v["records"].take();
-    let counters = v["counters"].take();
-    let namespace = v["namespace"].as_str().unwrap_or_default().to_owned();
-    let grants = from_json(v["grants"].take())?;
-    let task: TaskView = from_json(v.clone())?;
-    let state = TaskState { task, namespace, records_json: records.to_string(), counters_json: counters.to_string(), grants };
-    v["records"] = records;
-    v["counters"] = counters;
-    Ok((state, v))
+    tasks_scheduler::list().map_err(err)
 }
 
 /// One task: status, schedule, progress, the last `executions` and its namespace's records (readers).
 #[ic_cdk::query]
 fn get_task(name: String, executions: u32) -> Result<TaskState, String> {
     guard("get_task");
-    task_state(&name, executions).map(|(s, _)| s)
+    manage::state(&name, executions).map_err(err)
 }
 
 /// A task's whole state as one JSON document, all executions included (readers).
 #[ic_cdk::query]
 fn export_task(name: String) -> Result<String, String> {
     guard("export_task");
-    task_state(&name, i32::MAX as u32).map(|(_, v)| v.to_string())
+    manage::document(&name, i32::MAX as u32).map(|v| v.to_string()).map_err(err)
 }
 
 /// Deletes every record of a task's namespace; returns how many keys (admins).
 #[ic_cdk::update]
 fn clear_task(name: String) -> Result<u64, String> {
     guard("clear_task");
-    manage::clear(&name).map_err(err)
+    tasks_scheduler::clear(&name).map_err(err)
 }
 
 /// Deletes a task with its steps, executions, records and grants (admins).
@@ -107,7 +81,7 @@ fn delete_task(name: String) -> Result<u64, String> {
 }
 
 fn grant_views(g: Vec<crate::db::policy::Grant>) -> Vec<GrantView> {
-    g.into_iter().map(|g| GrantView { namespace: g.namespace, write: g.write }).collect()
+    g.into_iter().map(GrantView::from).collect()
 }
 
 /// Lets task `task` read (or also write) task `other`'s namespace (controllers).

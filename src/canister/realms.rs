@@ -2,25 +2,20 @@
 //! our scheduler, guarded by roles (realms checked no caller at all).
 
 use candid::{Int, Nat};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::access::guard;
 use super::scheduler;
 use super::types::*;
-use crate::tasks::runner::{self, ApiArg, TaskError};
-
-const MODULE: &str = "codexvm.realms_api";
+use crate::tasks::realms;
+use crate::tasks::scheduler::TaskError;
 
 fn now_s() -> i64 {
     (ic_cdk::api::time() / 1_000_000_000) as i64
 }
 
-fn nat(n: &Nat, what: &str) -> i64 {
-    i64::try_from(&n.0).unwrap_or_else(|_| ic_cdk::trap(format!("codexvm: {what} is too large")))
-}
-
-fn call(func: &'static str, args: Vec<ApiArg>) -> Result<String, TaskError> {
-    runner::call_text(MODULE, func, args)
+fn nat(n: &Nat, what: &str) -> u64 {
+    i64::try_from(&n.0).map_or_else(|_| ic_cdk::trap(format!("codexvm: {what} is too large")), |v| v as u64)
 }
 
 fn json_error(e: TaskError) -> String {
@@ -32,7 +27,7 @@ fn json_error(e: TaskError) -> String {
 #[ic_cdk::update]
 fn execute_code(code: String) -> String {
     guard("execute_code");
-    let created = match call("create_shell_task", vec![ApiArg::Str(code), ApiArg::Int(now_s())]) {
+    let created = match realms::create_shell_task(&code, now_s()) {
         Ok(t) => t,
         Err(e) => {
             let traceback = match &e {
@@ -42,17 +37,13 @@ fn execute_code(code: String) -> String {
             return json!({"type": "error", "error": e.to_string(), "traceback": traceback}).to_string();
         }
     };
-    let created: Value = serde_json::from_str(&created).expect("create_shell_task replies JSON");
-    let task = created["task"].as_str().unwrap_or_default().to_owned();
-    if created["is_async"].as_bool() == Some(true) {
+    let task = created.task;
+    if created.is_async {
         scheduler::arm();
-        return call("execute_code_async_reply", vec![ApiArg::Str(task)]).unwrap_or_else(json_error);
+        return realms::execute_code_async_reply(&task).unwrap_or_else(json_error);
     }
     let reply = match scheduler::run_now(&task) {
-        Ok(Some(outcome)) => {
-            let o = serde_json::to_string(&outcome).expect("outcome JSON");
-            call("execute_code_reply", vec![ApiArg::Str(task), ApiArg::Str(o)]).unwrap_or_else(json_error)
-        }
+        Ok(Some(outcome)) => realms::execute_code_reply(&task, &outcome).unwrap_or_else(json_error),
         Ok(None) => json!({"type": "error", "error": "the shell task was not due"}).to_string(),
         Err(e) => json!({"type": "error", "error": e.to_string()}).to_string(),
     };
@@ -65,14 +56,8 @@ fn execute_code(code: String) -> String {
 #[ic_cdk::update]
 fn create_scheduled_task(name: String, code: String, repeat_every: Nat, run_after: Nat) -> String {
     guard("create_scheduled_task");
-    let args = vec![
-        ApiArg::Str(name),
-        ApiArg::Str(code),
-        ApiArg::Int(nat(&repeat_every, "repeat_every")),
-        ApiArg::Int(nat(&run_after, "run_after")),
-        ApiArg::Int(now_s()),
-    ];
-    let r = call("create_scheduled_task", args).unwrap_or_else(json_error);
+    let (every, after) = (nat(&repeat_every, "repeat_every"), nat(&run_after, "run_after"));
+    let r = realms::create_scheduled_task(&name, &code, every, after, now_s()).unwrap_or_else(json_error);
     scheduler::arm();
     r
 }
@@ -81,14 +66,8 @@ fn create_scheduled_task(name: String, code: String, repeat_every: Nat, run_afte
 #[ic_cdk::update]
 fn create_multi_step_scheduled_task(name: String, steps_config: String, repeat_every: Nat, run_after: Nat) -> String {
     guard("create_multi_step_scheduled_task");
-    let args = vec![
-        ApiArg::Str(name),
-        ApiArg::Str(steps_config),
-        ApiArg::Int(nat(&repeat_every, "repeat_every")),
-        ApiArg::Int(nat(&run_after, "run_after")),
-        ApiArg::Int(now_s()),
-    ];
-    let r = call("create_multi_step_scheduled_task", args).unwrap_or_else(json_error);
+    let (every, after) = (nat(&repeat_every, "repeat_every"), nat(&run_after, "run_after"));
+    let r = realms::create_multi_step_scheduled_task(&name, &steps_config, every, after, now_s()).unwrap_or_else(json_error);
     scheduler::arm();
     r
 }
@@ -97,7 +76,7 @@ fn create_multi_step_scheduled_task(name: String, steps_config: String, repeat_e
 #[ic_cdk::update]
 fn stop_task(task_id: String) -> String {
     guard("stop_task");
-    let r = call("stop_task", vec![ApiArg::Str(task_id)]).unwrap_or_else(json_error);
+    let r = realms::stop_task(&task_id).unwrap_or_else(json_error);
     scheduler::arm();
     r
 }
@@ -106,7 +85,7 @@ fn stop_task(task_id: String) -> String {
 #[ic_cdk::update]
 fn start_task(task_id: String) -> String {
     guard("start_task");
-    let r = call("start_task", vec![ApiArg::Str(task_id), ApiArg::Int(now_s())]).unwrap_or_else(json_error);
+    let r = realms::start_task(&task_id, now_s()).unwrap_or_else(json_error);
     scheduler::arm();
     r
 }
@@ -115,15 +94,14 @@ fn start_task(task_id: String) -> String {
 #[ic_cdk::query]
 fn get_task_logs(task_id: String, limit: Nat) -> String {
     guard("get_task_logs");
-    call("get_task_logs", vec![ApiArg::Str(task_id), ApiArg::Int(nat(&limit, "limit"))]).unwrap_or_else(json_error)
+    realms::get_task_logs(&task_id, nat(&limit, "limit")).unwrap_or_else(json_error)
 }
 
 /// The task logger's entries (a JSON array; this instance's in-memory log).
 #[ic_cdk::query]
 fn get_task_logs_by_name(task_name: String, from_entry: Nat, max_entries: Nat) -> String {
     guard("get_task_logs_by_name");
-    let args = vec![ApiArg::Str(task_name), ApiArg::Int(nat(&from_entry, "from_entry")), ApiArg::Int(nat(&max_entries, "max_entries"))];
-    call("get_task_logs_by_name", args).unwrap_or_else(json_error)
+    realms::get_task_logs_by_name(&task_name, nat(&from_entry, "from_entry"), nat(&max_entries, "max_entries")).unwrap_or_else(json_error)
 }
 
 fn failure(e: impl std::fmt::Display) -> RealmResponse {
@@ -134,12 +112,8 @@ fn failure(e: impl std::fmt::Display) -> RealmResponse {
 #[ic_cdk::query]
 fn get_objects(pairs: Vec<(String, String)>) -> RealmResponse {
     guard("get_objects");
-    let arg = serde_json::to_string(&pairs).expect("pairs JSON");
-    match call("get_objects", vec![ApiArg::Str(arg)]) {
-        Ok(text) => match serde_json::from_str(&text) {
-            Ok(objects) => RealmResponse { success: true, data: RealmResponseData::ObjectsList(ObjectsList { objects }) },
-            Err(e) => failure(e),
-        },
+    match realms::get_objects(&pairs) {
+        Ok(objects) => RealmResponse { success: true, data: RealmResponseData::ObjectsList(ObjectsList { objects }) },
         Err(e) => failure(e),
     }
 }
@@ -148,25 +122,18 @@ fn get_objects(pairs: Vec<(String, String)>) -> RealmResponse {
 #[ic_cdk::query]
 fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, order: String) -> RealmResponse {
     guard("get_objects_paginated");
-    let args = vec![
-        ApiArg::Str(class_name),
-        ApiArg::Int(nat(&page_num, "page_num")),
-        ApiArg::Int(nat(&page_size, "page_size")),
-        ApiArg::Str(order),
-    ];
-    let v: Value = match call("get_objects_paginated", args).map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return failure(e),
+    let page = match realms::get_objects_paginated(&class_name, nat(&page_num, "page_num"), nat(&page_size, "page_size"), &order) {
+        Ok(page) => page,
         Err(e) => return failure(e),
     };
-    let int = |k: &str| Int::from(v["pagination"][k].as_i64().unwrap_or(0));
-    let objects = v["objects"].as_array().into_iter().flatten().filter_map(|o| o.as_str().map(str::to_owned)).collect();
+    let p = page.pagination;
     let pagination = PaginationInfo {
-        page_num: int("page_num"),
-        page_size: int("page_size"),
-        total_items_count: int("total_items_count"),
-        total_pages: int("total_pages"),
+        page_num: Int::from(p.page_num),
+        page_size: Int::from(p.page_size),
+        total_items_count: Int::from(p.total_items_count),
+        total_pages: Int::from(p.total_pages),
     };
+    let objects = page.objects;
     RealmResponse { success: true, data: RealmResponseData::ObjectsListPaginated(ObjectsListPaginated { objects, pagination }) }
 }
 
@@ -174,20 +141,19 @@ fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, orde
 #[ic_cdk::query]
 fn status() -> RealmResponse {
     guard("status");
-    let v: Value = match call("status", vec![]).map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return failure(e),
+    let v = match realms::status() {
+        Ok(v) => v,
         Err(e) => return failure(e),
     };
-    let counts = |k: &str| -> Vec<NamedCount> {
-        v[k].as_object().into_iter().flatten().map(|(n, c)| NamedCount { name: n.clone(), count: c.as_u64().unwrap_or(0) }).collect()
+    let counts = |m: std::collections::BTreeMap<String, u64>| -> Vec<NamedCount> {
+        m.into_iter().map(|(name, count)| NamedCount { name, count }).collect()
     };
     RealmResponse {
         success: true,
         data: RealmResponseData::Status(StatusRecord {
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            entity_counts: counts("entity_counts"),
-            tasks_by_status: counts("tasks_by_status"),
+            entity_counts: counts(v.entity_counts),
+            tasks_by_status: counts(v.tasks_by_status),
             stable_memory_pages: ic_cdk::api::stable_size(),
         }),
     }

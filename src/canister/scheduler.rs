@@ -12,7 +12,9 @@ use std::time::Duration;
 use ic_cdk::call::Call;
 use ic_cdk_timers::TimerId;
 
-use crate::tasks::runner::{self, Claim, Progress, StepOutcome, MESSAGE_LIMIT};
+use crate::tasks::model::{Claim, StepOutcome};
+use crate::tasks::runner::{self, Progress, MESSAGE_LIMIT};
+use crate::tasks::scheduler::{self as tasks_scheduler, TaskError};
 
 /// How often the heartbeat checks that the timer is armed (seconds).
 pub const HEARTBEAT_S: u64 = 60;
@@ -67,7 +69,7 @@ fn set_tick(at: i64, now: i64) {
 /// Arms (or re-arms) the one-shot timer for the next due step; call after anything that changes
 /// when a task is due.
 pub fn arm() {
-    let next = match runner::next_wakeup() {
+    let next = match tasks_scheduler::next_wakeup() {
         Ok(n) => n,
         Err(e) => {
             log(format!("cannot read the next wake-up: {e}"));
@@ -102,7 +104,7 @@ fn live(now: i64) -> Vec<String> {
 async fn tick() {
     ARMED.with_borrow_mut(|a| *a = None);
     let now = now_s();
-    let claim = match runner::claim_with(now, &live(now), None) {
+    let claim = match tasks_scheduler::claim_with(now, &live(now), None) {
         Ok(Some(claim)) => claim,
         Ok(None) => return arm(),
         Err(e) => {
@@ -132,7 +134,7 @@ async fn dispatch(claim: Claim) {
             logs: Vec::new(),
             instructions: 0,
         };
-        if let Err(e) = runner::finish(&outcome, now_s()) {
+        if let Err(e) = tasks_scheduler::finish(&outcome, now_s()) {
             log(format!("recording execution {} failed: {e}", claim.execution));
         }
     }
@@ -151,7 +153,7 @@ async fn run_claimed_step(claim_json: String) {
     loop {
         match progress {
             Progress::Done(outcome) => {
-                if let Err(e) = runner::finish(&outcome, now_s()) {
+                if let Err(e) = tasks_scheduler::finish(&outcome, now_s()) {
                     log(format!("recording execution {} failed: {e}", claim.execution));
                 }
                 return;
@@ -171,10 +173,10 @@ async fn run_claimed_step(claim_json: String) {
 }
 
 /// Runs one task's due step now, in this message (for `execute_code`); None if it is not due.
-pub fn run_now(task: &str) -> Result<Option<runner::StepOutcome>, runner::TaskError> {
+pub fn run_now(task: &str) -> Result<Option<StepOutcome>, TaskError> {
     let now = now_s();
-    let Some(claim) = runner::claim_with(now, &live(now), Some(task))? else { return Ok(None) };
+    let Some(claim) = tasks_scheduler::claim_with(now, &live(now), Some(task))? else { return Ok(None) };
     let Progress::Done(outcome) = runner::start(&claim, MESSAGE_LIMIT) else { unreachable!("a codex that is not async makes no calls") };
-    runner::finish(&outcome, now_s())?;
+    tasks_scheduler::finish(&outcome, now_s())?;
     Ok(Some(outcome))
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::py::{Codex, RunOptions};
-use crate::tasks::{self, runner};
+use crate::tasks::model::{StepSpec, TaskSpec};
+use crate::tasks::{self, runner, scheduler};
 
 use super::{state, task, StateArgs};
 
@@ -48,17 +49,16 @@ pub fn main(args: DemoArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let exists = runner::api("state", vec![runner::ApiArg::Str(name.into()), runner::ApiArg::Int(0)]).is_ok();
+    let exists = scheduler::view(name, 0).is_ok();
     if exists {
         println!("2. task {name} exists: running its next cycle");
     } else {
         let file = if args.adaptive { "codex_examples/tax_collection_adaptive_codex.py" } else { "codex_examples/tax_collection_codex.py" };
         println!("2. creating task {name} from {file}, repeating every 60 s");
         let code = if args.adaptive { ADAPTIVE } else { FIXED };
-        let spec =
-            serde_json::json!({"name": name, "steps": [{"code": code, "codex_name": name, "run_next_after": 0}], "repeat_every": 60});
-        let now = runner::now_s();
-        if let Err(e) = runner::api("create_task", vec![runner::ApiArg::Str(spec.to_string()), runner::ApiArg::Int(now)]) {
+        let step = StepSpec { codex_name: Some(name.into()), run_next_after: Some(0), ..StepSpec::code(code) };
+        let spec = TaskSpec { name: name.into(), steps: vec![step], repeat_every: Some(60), ..Default::default() };
+        if let Err(e) = scheduler::create(&spec, runner::now_s()) {
             eprintln!("codexvm: {e}");
             return ExitCode::from(1);
         }

@@ -13,7 +13,9 @@ use crate::db::grants;
 use crate::host::{self, Clock, NativeHost};
 use crate::store::StoreError;
 use crate::tasks::manage;
-use crate::tasks::runner::{self, ApiArg, TaskError, MESSAGE_LIMIT};
+use crate::tasks::model::{StepSpec, TaskSpec, TaskView};
+use crate::tasks::runner::{self, MESSAGE_LIMIT};
+use crate::tasks::scheduler::{self, TaskError};
 
 use super::{state, StateArgs};
 
@@ -104,6 +106,9 @@ enum CommandError {
     /// More `--step-delay` values than steps after the first.
     #[error("{delays} --step-delay value(s) for {steps} step(s): give one per step after the first")]
     StepDelays { delays: usize, steps: usize },
+    /// A number given to `task create` that the task's spec cannot hold.
+    #[error("{option} {value} is out of range ({low} to {high})")]
+    Range { option: &'static str, value: i64, low: u64, high: u64 },
     /// The next run is due after the simulated clock's last reading.
     #[error("the next run is due at {0} s since the epoch, past the simulated clock's range (64-bit nanoseconds end in the year 2554)")]
     PastClock(i64),
@@ -215,26 +220,25 @@ fn fail(e: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-fn progress_line(view: &serde_json::Value, executions: u64, elapsed_s: i64) -> String {
-    let status = view["status"].as_str().unwrap_or("?");
-    let cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
-    let done =
-        view["progress"]["done"].as_u64().map(|d| if d == 0 && cycles > 0 { view["progress"]["total"].as_u64().unwrap_or(0) } else { d });
-    let bar = match (done, view["progress"]["total"].as_u64()) {
-        (Some(done), Some(total)) if total > 0 => {
+fn progress_line(view: &TaskView, executions: u64, elapsed_s: i64) -> String {
+    let cycles = view.progress.as_ref().map_or(0, |p| p.cycles);
+    let bar = match &view.progress {
+        Some(p) if p.total > 0 => {
+            // Between cycles `done` is back at 0: a finished cycle shows full.
+            let done = if p.done == 0 && p.cycles > 0 { p.total } else { p.done };
             let width = 30;
-            let filled = (done as usize * width / total as usize).min(width);
-            format!("[{}{}] {done}/{total}", "#".repeat(filled), ".".repeat(width - filled))
+            let filled = (done as usize * width / p.total as usize).min(width);
+            format!("[{}{}] {done}/{}", "#".repeat(filled), ".".repeat(width - filled), p.total)
         }
         _ => String::from("[no progress reported]"),
     };
-    format!("{bar}  cycles: {cycles}  executions: {executions}  status: {status}  simulated time: +{elapsed_s}s")
+    format!("{bar}  cycles: {cycles}  executions: {executions}  status: {}  simulated time: +{elapsed_s}s", view.status)
 }
 
 fn run_inner(args: &RunArgs) -> Result<ExitCode, CommandError> {
     let name = args.name.clone();
-    let view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
-    let start_cycles = view["progress"]["cycles"].as_u64().unwrap_or(0);
+    let view = scheduler::view(&name, 0)?;
+    let start_cycles = view.progress.as_ref().map_or(0, |p| p.cycles);
     let limit_s = args.for_;
     let mut clock = load_clock();
     let began = clock;
@@ -264,10 +268,10 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, CommandError> {
                     );
                 }
                 if claim.task == name {
-                    last_view = runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(0)])?;
+                    last_view = scheduler::view(&name, 0)?;
                     // A task that reports no progress is done with a pass once its last step ran.
-                    let steps = last_view["steps"].as_array().map_or(0, Vec::len);
-                    if last_view["progress"].is_null() && claim.step as usize + 1 == steps && last_view["step_to_execute"] == 0 {
+                    let steps = last_view.steps.len();
+                    if last_view.progress.is_none() && claim.step as usize + 1 == steps && last_view.step_to_execute == 0 {
                         cycle_ended = true;
                     }
                     let line = progress_line(&last_view, executions, ((clock - began) / 1_000_000_000) as i64);
@@ -283,7 +287,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, CommandError> {
                 clock = clock.saturating_add(1_000_000_000);
                 save_clock(clock)?;
             }
-            None => match runner::next_wakeup()? {
+            None => match scheduler::next_wakeup()? {
                 Some(t) if limit_s.is_some() || args.until_done || args.max_executions.is_some() => {
                     let at = clock_at(t).ok_or(CommandError::PastClock(t))?;
                     clock = clock.max(at);
@@ -291,9 +295,10 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, CommandError> {
                 _ => break,
             },
         }
-        let status = last_view["status"].as_str().unwrap_or("");
-        let cycles = last_view["progress"]["cycles"].as_u64().unwrap_or(0);
-        if args.until_done && (cycles > start_cycles || cycle_ended || matches!(status, "completed" | "failed" | "cancelled")) {
+        let cycles = last_view.progress.as_ref().map_or(0, |p| p.cycles);
+        if args.until_done
+            && (cycles > start_cycles || cycle_ended || matches!(last_view.status.as_str(), "completed" | "failed" | "cancelled"))
+        {
             break;
         }
         if args.max_executions.is_some_and(|m| executions >= m) {
@@ -314,7 +319,26 @@ pub fn run(args: &RunArgs) -> ExitCode {
     run_inner(args).unwrap_or_else(fail)
 }
 
-fn create(a: &CreateArgs) -> Result<serde_json::Value, CommandError> {
+/// `value` of `option` as the spec's type, if it fits (the scheduler checks the range it allows).
+fn fits<T: TryFrom<i64> + Into<u64> + Bounded>(option: &'static str, value: i64) -> Result<T, CommandError> {
+    T::try_from(value).map_err(|_| CommandError::Range { option, value, low: 0, high: T::MAX.into() })
+}
+
+/// The largest value of a spec's unsigned field type.
+trait Bounded {
+    const MAX: Self;
+}
+impl Bounded for u8 {
+    const MAX: Self = u8::MAX;
+}
+impl Bounded for u32 {
+    const MAX: Self = u32::MAX;
+}
+impl Bounded for u64 {
+    const MAX: Self = u64::MAX;
+}
+
+fn create(a: &CreateArgs) -> Result<TaskView, CommandError> {
     if a.step_delays.len() >= a.files.len() {
         return Err(CommandError::StepDelays { delays: a.step_delays.len(), steps: a.files.len() });
     }
@@ -324,15 +348,26 @@ fn create(a: &CreateArgs) -> Result<serde_json::Value, CommandError> {
         let delay = if i == 0 { 0 } else { a.step_delays.get(i - 1).copied().unwrap_or(0) };
         // Stored per task, so that another task's `step.py` is another codex.
         let stem = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        steps.push(serde_json::json!({"code": code, "codex_name": format!("{}/{stem}", a.name), "run_next_after": delay}));
+        steps.push(StepSpec {
+            code: Some(code),
+            codex_name: Some(format!("{}/{stem}", a.name)),
+            run_next_after: Some(fits("--step-delay", delay)?),
+        });
     }
-    let spec = serde_json::json!({
-        "name": a.name, "steps": steps, "repeat_every": a.every, "run_at": a.at, "run_after": a.after,
-        "max_retries": a.retries, "retry_delay": a.retry_delay, "budget_percent": a.budget,
-        "heap_mib": a.heap_mib,
-    });
+    let spec = TaskSpec {
+        name: a.name.clone(),
+        steps,
+        repeat_every: Some(fits("--every", a.every)?),
+        run_at: Some(fits("--at", a.at)?),
+        run_after: Some(fits("--after", a.after)?),
+        max_retries: Some(fits("--retries", a.retries)?),
+        retry_delay: Some(fits("--retry-delay", a.retry_delay)?),
+        budget_percent: Some(fits("--budget", a.budget)?),
+        heap_mib: Some(fits("--heap-mib", a.heap_mib)?),
+        metadata: None,
+    };
     let now = (load_clock() / 1_000_000_000) as i64;
-    Ok(runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)])?)
+    Ok(scheduler::create(&spec, now)?)
 }
 
 /// Entry point of `codexvm task`.
@@ -346,53 +381,39 @@ pub fn main(args: TaskArgs) -> ExitCode {
     let result = match &args.what {
         TaskCommand::Create(a) => {
             return create(a).map_or_else(fail, |v| {
-                println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v["next_run_at"]);
+                println!("created task {} ({} step(s)); first run at {}", a.name, a.files.len(), v.next_run_at);
                 ExitCode::SUCCESS
             })
         }
-        TaskCommand::List => manage::list().map(|v| {
-            for t in v.as_array().into_iter().flatten() {
-                let p = &t["progress"];
-                let prog = if p.is_null() { String::new() } else { format!("  {}/{} (cycles {})", p["done"], p["total"], p["cycles"]) };
-                println!(
-                    "{:<24} {:<10} next run {:<12} executions {}{prog}",
-                    t["name"].as_str().unwrap_or(""),
-                    t["status"].as_str().unwrap_or(""),
-                    t["next_run_at"],
-                    t["executions_total"]
-                );
+        TaskCommand::List => scheduler::list().map(|tasks| {
+            for t in tasks {
+                let prog = t.progress.map(|p| format!("  {}/{} (cycles {})", p.done, p.total, p.cycles)).unwrap_or_default();
+                println!("{:<24} {:<10} next run {:<12} executions {}{prog}", t.name, t.status, t.next_run_at, t.executions_total);
             }
             ExitCode::SUCCESS
         }),
-        TaskCommand::Show { name, executions } => manage::state(name, i64::from(*executions)).map(|v| {
+        TaskCommand::Show { name, executions } => manage::document(name, *executions).map(|v| {
             print_json(&v);
             ExitCode::SUCCESS
         }),
-        TaskCommand::Logs { name, last } => runner::api("state", vec![ApiArg::Str(name.clone()), ApiArg::Int(i64::from(*last))]).map(|v| {
-            for e in v["executions"].as_array().into_iter().flatten() {
-                println!(
-                    "--- execution {} (step {}) {} at {}, {} instructions",
-                    e["id"].as_str().unwrap_or(""),
-                    e["step"],
-                    e["status"].as_str().unwrap_or(""),
-                    e["started_at"],
-                    e["instructions"]
-                );
-                println!("{}", e["logs"].as_str().unwrap_or(""));
-                println!("result: {}", e["result"].as_str().unwrap_or(""));
+        TaskCommand::Logs { name, last } => scheduler::view(name, *last).map(|v| {
+            for e in v.executions {
+                println!("--- execution {} (step {}) {} at {}, {} instructions", e.id, e.step, e.status, e.started_at, e.instructions);
+                println!("{}", e.logs);
+                println!("result: {}", e.result);
             }
             ExitCode::SUCCESS
         }),
         TaskCommand::Run(a) => return run_inner(a).unwrap_or_else(fail),
-        TaskCommand::Stop { name } => runner::api("stop", vec![ApiArg::Str(name.clone())]).map(|_| {
+        TaskCommand::Stop { name } => scheduler::stop(name).map(|_| {
             println!("task {name} cancelled");
             ExitCode::SUCCESS
         }),
-        TaskCommand::Start { name } => runner::api("start", vec![ApiArg::Str(name.clone()), ApiArg::Int(now())]).map(|_| {
+        TaskCommand::Start { name } => scheduler::start(name, now()).map(|_| {
             println!("task {name} resumed");
             ExitCode::SUCCESS
         }),
-        TaskCommand::Clear { name } => manage::clear(name).map(|v| {
+        TaskCommand::Clear { name } => scheduler::clear(name).map(|v| {
             println!("removed {v} keys of namespace task_{name}");
             ExitCode::SUCCESS
         }),

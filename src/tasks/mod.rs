@@ -1,13 +1,18 @@
-//! Layer 5: tasks — running codexes atomically ([`executor`]), scheduled, resumable task steps
-//! ([`runner`], with the scheduler's state machine in `pylib/codexvm/scheduler.py`), monitoring,
-//! maintenance and the grants between tasks ([`manage`]).
+//! Layer 5: tasks — running codexes atomically ([`executor`]), the task model as Rust types
+//! ([`model`]), the scheduler's typed entry points ([`scheduler`], with its state machine in
+//! `pylib/codexvm/scheduler.py`), scheduled, resumable task steps ([`runner`]), monitoring,
+//! maintenance and the grants between tasks ([`manage`]), realms' task and object operations
+//! ([`realms`]).
 
 pub mod executor;
 pub mod manage;
+pub mod model;
 pub mod native;
 pub mod nested;
+pub mod realms;
 mod reply;
 pub mod runner;
+pub mod scheduler;
 pub mod timers;
 
 pub use reply::RunReply;

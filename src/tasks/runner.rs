@@ -1,147 +1,22 @@
-//! Running tasks: the scheduler's bookkeeping (in Python, `codexvm.api`) in transactions of its
-//! own, and each step's codex as one atomic execution in its task's context — its namespace,
+//! Running tasks: each claimed step's codex ([`super::scheduler`] claims it) as one atomic
+//! execution in its task's context — its namespace,
 //! the grants it holds, its instruction budget — with `TaskEntity` and realms' names injected.
 //! Async codexes (`async_task()` generators) are driven call by call; every call is a commit
 //! point, as an `await` is on the Internet Computer.
-
-use rustpython_vm::builtins::{PyDictRef, PyTuple};
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
-use serde::{Deserialize, Serialize};
 
 use crate::db::policy::{self, ExecContext, Grant};
 use crate::host::{self, Principal};
 use crate::py::dbaccess::check_budget;
 use crate::py::pristine::Restore;
 use crate::py::{capture, exec, Codex, PyError};
-use crate::store::{self, StoreError};
+use crate::store;
+use rustpython_vm::builtins::{PyDictRef, PyTuple};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 
-use super::ExecError;
+use super::model::{Claim, StepOutcome};
+use super::scheduler::{self, sys_module, TaskError};
 
 pub use crate::host::MESSAGE_LIMIT;
-
-/// Errors of task operations.
-#[derive(Debug, thiserror::Error)]
-pub enum TaskError {
-    /// The runtime could not run at all.
-    #[error(transparent)]
-    Exec(#[from] ExecError),
-    /// The operation was refused (unknown task, invalid spec, ...) or failed in Python.
-    #[error("{}", .0.summary())]
-    Refused(PyError),
-    /// A reply could not be read.
-    #[error("bad reply from the scheduler: {0}")]
-    Reply(String),
-}
-
-impl From<StoreError> for TaskError {
-    fn from(e: StoreError) -> Self {
-        TaskError::Exec(ExecError::Store(e))
-    }
-}
-
-/// A step the scheduler claimed.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Claim {
-    /// Id of the TaskExecution record.
-    pub execution: String,
-    /// The task's name.
-    pub task: String,
-    /// The step's index.
-    pub step: u32,
-    /// The codex source.
-    pub code: String,
-    /// The codex's name.
-    pub codex: String,
-    /// True for an `async_task` codex.
-    pub is_async: bool,
-    /// The task's budget, in percent of the message limit.
-    pub budget_percent: u64,
-    /// How much one execution may grow the heap, in MiB.
-    #[serde(default = "default_heap_mib")]
-    pub heap_mib: u64,
-    /// Executions found interrupted by a trap (and recorded as failed) before this claim.
-    #[serde(default)]
-    pub reaped: u64,
-}
-
-fn default_heap_mib() -> u64 {
-    (host::heap::DEFAULT_ALLOWANCE >> 20) as u64
-}
-
-/// How a step's execution ended.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct StepOutcome {
-    /// The TaskExecution record.
-    pub execution: String,
-    /// True if the codex finished (its writes are committed).
-    pub ok: bool,
-    /// JSON text of its result.
-    pub result: Option<String>,
-    /// The traceback, if it failed.
-    pub error: Option<String>,
-    /// Captured output lines.
-    pub logs: Vec<String>,
-    /// Instructions used.
-    pub instructions: u64,
-}
-
-fn sys_module(vm: &VirtualMachine, name: &'static str) -> PyResult<PyObjectRef> {
-    vm.import(name, 0)?;
-    vm.sys_module.get_attr("modules", vm)?.get_item(name, vm)
-}
-
-/// Runs `f` inside the interpreter in a transaction of its own (committed if it returns Ok).
-pub fn txn<R>(f: impl FnOnce(&VirtualMachine) -> PyResult<R>) -> Result<R, TaskError> {
-    let rt = super::runtime().map_err(ExecError::Boot)?;
-    store::global::with(|s| s.begin()).map_err(ExecError::from)??;
-    let r = rt.enter(|vm| {
-        let run = || -> PyResult<R> {
-            vm.import("_codexvm", 0)?.get_attr("begin_execution", vm)?.call((), vm)?;
-            f(vm)
-        };
-        run().map_err(|e| PyError::from_exception(vm, &e, None, "<scheduler>"))
-    });
-    match r {
-        Ok(v) => {
-            store::global::with(|s| s.commit()).map_err(ExecError::from)??;
-            Ok(v)
-        }
-        Err(e) => {
-            store::global::with(|s| s.rollback()).map_err(ExecError::from)?;
-            Err(TaskError::Refused(e))
-        }
-    }
-}
-
-/// Calls `codexvm.api.<func>(*args)` in a transaction; returns its JSON reply.
-pub fn api(func: &'static str, args: Vec<ApiArg>) -> Result<serde_json::Value, TaskError> {
-    let text = call_text("codexvm.api", func, args)?;
-    serde_json::from_str(&text).map_err(|e| TaskError::Reply(e.to_string()))
-}
-
-/// Calls `<module>.<func>(*args)` in a transaction; returns the text it returns.
-pub fn call_text(module: &'static str, func: &'static str, args: Vec<ApiArg>) -> Result<String, TaskError> {
-    txn(|vm| {
-        let f = sys_module(vm, module)?.get_attr(func, vm)?;
-        let args: Vec<PyObjectRef> = args
-            .iter()
-            .map(|a| match a {
-                ApiArg::Str(s) => vm.ctx.new_str(s.as_str()).into(),
-                ApiArg::Int(n) => vm.ctx.new_int(*n).into(),
-            })
-            .collect();
-        Ok(f.call(args, vm)?.str(vm)?.to_string_lossy().into_owned())
-    })
-}
-
-/// An argument of [`api`].
-#[derive(Debug, Clone)]
-pub enum ApiArg {
-    /// A string.
-    Str(String),
-    /// An integer.
-    Int(i64),
-}
 
 /// Seconds since the epoch on the host's clock.
 pub fn now_s() -> i64 {
@@ -151,33 +26,6 @@ pub fn now_s() -> i64 {
 /// The grants of a task (kept in the runtime's system map).
 pub fn grants_of(task: &str) -> Vec<Grant> {
     crate::db::grants::of(task).unwrap_or_default()
-}
-
-/// Finds interrupted executions, then claims the next due step (committed), if any.
-pub fn claim(now: i64) -> Result<Option<Claim>, TaskError> {
-    claim_with(now, &[], None)
-}
-
-/// [`claim`], sparing the executions in `live` (async ones waiting for a reply) and, with
-/// `only`, claiming only that task's step.
-pub fn claim_with(now: i64, live: &[String], only: Option<&str>) -> Result<Option<Claim>, TaskError> {
-    let live = serde_json::to_string(live).expect("serialize ids");
-    let v = api("claim", vec![ApiArg::Int(now), ApiArg::Str(live), ApiArg::Str(only.unwrap_or("").to_owned())])?;
-    if v.is_null() {
-        return Ok(None);
-    }
-    serde_json::from_value(v).map(Some).map_err(|e| TaskError::Reply(e.to_string()))
-}
-
-/// Records how a step ended and advances its task (committed).
-pub fn finish(outcome: &StepOutcome, now: i64) -> Result<(), TaskError> {
-    let json = serde_json::to_string(outcome).expect("serialize outcome");
-    api("finish", vec![ApiArg::Str(json), ApiArg::Int(now)]).map(drop)
-}
-
-/// When the scheduler next has a step due (seconds since the epoch).
-pub fn next_wakeup() -> Result<Option<i64>, TaskError> {
-    Ok(api("next_wakeup", vec![])?.as_i64())
 }
 
 /// An inter-canister call an async codex is waiting for.
@@ -466,8 +314,8 @@ fn drive(driver: &PyObjectRef, globals: &PyDictRef, reply: Option<Result<Vec<u8>
 /// One scheduler tick: claims the next due step, runs it, records the outcome. Returns the
 /// outcome, or None when nothing is due.
 pub fn tick(now: i64, message_limit: u64) -> Result<Option<(Claim, StepOutcome)>, TaskError> {
-    let Some(claim) = claim(now)? else { return Ok(None) };
+    let Some(claim) = scheduler::claim(now)? else { return Ok(None) };
     let outcome = run_claim(&claim, message_limit);
-    finish(&outcome, now_s().max(now))?;
+    scheduler::finish(&outcome, now_s().max(now))?;
     Ok(Some((claim, outcome)))
 }

@@ -1,14 +1,16 @@
 //! Hostile codexes run as real tasks next to a victim task: each must be stopped with its error,
 //! keep none of its writes, and leave the victim task working and its records untouched.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::db::keys;
 use crate::db::policy::TASK_MODEL_TYPES;
 use crate::host::{self, Clock, NativeHost};
 use crate::py::{Codex, RunOptions};
 use crate::store::{self, FileMemory, Store, ENTITY_MAP};
-use crate::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
+use crate::tasks::model::{Claim, StepOutcome, TaskSpec};
+use crate::tasks::runner::{self, MESSAGE_LIMIT};
+use crate::tasks::scheduler;
 
 /// A hostile codex and the error that must stop it (`None`: it may finish, and what it did to
 /// the interpreter must not reach the victim's next execution).
@@ -113,12 +115,12 @@ fn at(s: i64) {
     host::install(Box::new(NativeHost::new(Clock::Manual(s as u64 * 1_000_000_000))));
 }
 
-fn create(spec: Value, now: i64) -> Result<(), String> {
-    runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(now)]).map(drop).map_err(|e| e.to_string())
+fn create(spec: TaskSpec, now: i64) -> Result<(), String> {
+    scheduler::create(&spec, now).map(drop).map_err(|e| e.to_string())
 }
 
 /// Runs every step due at `now`, returning the outcomes.
-fn tick(now: i64) -> Result<Vec<(runner::Claim, runner::StepOutcome)>, String> {
+fn tick(now: i64) -> Result<Vec<(Claim, StepOutcome)>, String> {
     at(now);
     let mut out = Vec::new();
     while let Some(x) = runner::tick(now, MESSAGE_LIMIT).map_err(|e| e.to_string())? {
@@ -132,7 +134,7 @@ pub fn run() -> Result<HostileReport, String> {
     const T0: i64 = 1_800_000_000;
     store::global::install(Store::open(FileMemory::in_memory()));
     at(T0);
-    create(json!({"name": "victim", "steps": [{"code": VICTIM}], "repeat_every": 60}), T0)?;
+    create(TaskSpec { repeat_every: Some(60), ..TaskSpec::one_step("victim", VICTIM) }, T0)?;
     let first = tick(T0)?;
     if !first.iter().all(|(_, o)| o.ok) {
         return Err(format!("the victim failed: {:?}", first.iter().map(|(_, o)| &o.error).collect::<Vec<_>>()));
@@ -144,7 +146,7 @@ pub fn run() -> Result<HostileReport, String> {
         let before = user_records()?;
         let name = format!("hostile_{i}");
         let code = format!("from ggg import Realm\nRealm(name='written by {name}')\n{}", h.code);
-        create(json!({"name": name, "steps": [{"code": code}], "budget_percent": h.budget_percent}), now)?;
+        create(TaskSpec { budget_percent: Some(h.budget_percent), ..TaskSpec::one_step(name.as_str(), code) }, now)?;
         let outcomes = tick(now)?;
         report.tried += 1;
         let mine = outcomes.iter().find(|(c, _)| c.task == name).map(|(_, o)| o);
@@ -184,8 +186,7 @@ pub fn run() -> Result<HostileReport, String> {
         }
     }
     // The victim kept working all along and counted every run exactly once.
-    let runs = runner::api("state", vec![ApiArg::Str("victim".into()), ApiArg::Int(100)]).map_err(|e| e.to_string())?;
-    let executions = runs["executions"].as_array().map_or(0, Vec::len);
+    let executions = scheduler::view("victim", 0).map_err(|e| e.to_string())?.executions_total as usize;
     let counted = user_records()?
         .iter()
         .find(|(k, _)| k.starts_with("task_victim::State@"))

@@ -4,7 +4,8 @@
 
 use crate::support::task_clock::{create, setup, state, tick_at, T0};
 use crate::support::{in_vm, repo, result_of, run};
-use codexvm::tasks::runner::{self, ApiArg};
+use codexvm::tasks::model::StepOutcome;
+use codexvm::tasks::scheduler;
 use serde_json::{json, Value};
 
 const DAY: i64 = 86_400;
@@ -46,7 +47,7 @@ fn progress_cycles(name: &str) -> u64 {
 /// Ticks every `period` seconds from `*t` until the task's progress reports one more completed
 /// cycle; every execution must succeed. Returns the outcomes of the task's executions; `*t` is
 /// left at the next tick time.
-fn run_cycle(name: &str, t: &mut i64, period: i64) -> Vec<runner::StepOutcome> {
+fn run_cycle(name: &str, t: &mut i64, period: i64) -> Vec<StepOutcome> {
     let start = progress_cycles(name);
     let mut outcomes = Vec::new();
     for _ in 0..1_000 {
@@ -63,7 +64,7 @@ fn run_cycle(name: &str, t: &mut i64, period: i64) -> Vec<runner::StepOutcome> {
     panic!("task {name} did not finish a cycle in 1,000 ticks");
 }
 
-fn result(o: &runner::StepOutcome) -> Value {
+fn result(o: &StepOutcome) -> Value {
     serde_json::from_str(o.result.as_deref().expect("a result")).expect("result JSON")
 }
 
@@ -279,7 +280,7 @@ fn social_benefits_pay_each_eligible_user_once_per_month() {
             assert_eq!((result(&out[0])["paid"].as_i64(), result(&out[0])["status"].as_str()), (Some(0), Some("done")));
         }
         // Even with its cursor lost, the month is walked again without paying anyone twice.
-        runner::api("clear", vec![ApiArg::Str("benefits".into())]).expect("clear");
+        scheduler::clear("benefits").expect("clear");
         let mut t2 = T0 + 10 * DAY + 60;
         let again = run_cycle("benefits", &mut t2, 60);
         assert!(again.iter().all(|o| result(o)["paid"] == 0), "nobody is paid twice in a month");
@@ -333,7 +334,7 @@ fn async_raw_rand_stores_32_random_bytes_and_a_winner() {
         assert!(out[0].logs.iter().any(|l| l.contains("Asking the management canister")));
 
         // Run it again: a second draw, with other random bytes.
-        runner::api("start", vec![ApiArg::Str("draw".into()), ApiArg::Int(T0 + 10)]).expect("start");
+        scheduler::start("draw", T0 + 10).expect("start");
         let out = tick_at(T0 + 10);
         assert!(out[0].ok, "{}", out[0].error.as_deref().unwrap_or(""));
         let s = state("draw");

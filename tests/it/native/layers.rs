@@ -107,3 +107,23 @@ fn layers_import_only_downward() {
     let moved: Vec<_> = allowed.difference(&found).collect();
     assert!(moved.is_empty(), "these upward imports are gone: take them off NOT_YET_MOVED:\n{moved:#?}");
 }
+
+/// Issue 30, stage 3: the scheduler's Python is called by name in one place. Everything else
+/// goes through the typed functions of `tasks::scheduler` and `tasks::realms`.
+#[test]
+fn only_the_scheduler_module_calls_the_schedulers_python_by_name() {
+    let src = repo("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut callers = BTreeSet::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        if ["call_text(", "ApiArg::"].iter().any(|p| code.contains(p)) {
+            callers.insert(rel);
+        }
+    }
+    let expected: BTreeSet<String> = ["tasks/scheduler.rs", "tasks/realms.rs"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(callers, expected, "call the scheduler through tasks::scheduler's (or tasks::realms') typed functions");
+}

@@ -1,9 +1,10 @@
 //! The scheduler and executor, natively on a manual clock: schedules, step chains, failures,
 //! retries, traps, budgets, async codexes, isolation, and the tax-collection scenario.
 
-use crate::support::task_clock::{create, set_time, setup, state, tick_at, T0};
+use crate::support::task_clock::{create, set_time, setup, state, tick_at, try_create, T0};
 use crate::support::{in_vm, repo, result_of, run};
-use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
+use codexvm::tasks::runner::MESSAGE_LIMIT;
+use codexvm::tasks::scheduler;
 use serde_json::{json, Value};
 
 fn step(code: &str) -> Value {
@@ -15,7 +16,7 @@ fn a_one_shot_task_runs_once_and_records_its_execution() {
     in_vm(|| {
         setup();
         create(json!({"name": "once", "steps": [step("print('hello')\nresult = {'n': 1}")]}));
-        assert_eq!(runner::next_wakeup().unwrap(), Some(T0));
+        assert_eq!(scheduler::next_wakeup().unwrap(), Some(T0));
         let out = tick_at(T0);
         assert_eq!(out.len(), 1);
         assert!(out[0].ok);
@@ -27,7 +28,7 @@ fn a_one_shot_task_runs_once_and_records_its_execution() {
             (e["status"].as_str(), e["result"].as_str(), e["logs"].as_str()),
             (Some("completed"), Some("{\"n\": 1}"), Some("hello"))
         );
-        assert_eq!(runner::next_wakeup().unwrap(), None);
+        assert_eq!(scheduler::next_wakeup().unwrap(), None);
     });
 }
 
@@ -37,10 +38,10 @@ fn a_future_run_at_fires_by_itself_and_run_after_is_honoured() {
         setup();
         create(json!({"name": "later", "steps": [step("result = 1")], "run_at": T0 + 500}));
         create(json!({"name": "after", "steps": [step("result = 2")], "run_after": 90}));
-        assert_eq!(runner::next_wakeup().unwrap(), Some(T0 + 90));
+        assert_eq!(scheduler::next_wakeup().unwrap(), Some(T0 + 90));
         assert!(tick_at(T0 + 89).is_empty());
         assert_eq!(tick_at(T0 + 90).len(), 1);
-        assert_eq!(runner::next_wakeup().unwrap(), Some(T0 + 500));
+        assert_eq!(scheduler::next_wakeup().unwrap(), Some(T0 + 500));
         assert!(tick_at(T0 + 499).is_empty());
         assert_eq!(tick_at(T0 + 500).len(), 1);
         assert_eq!(state("later")["status"], "completed");
@@ -155,9 +156,9 @@ fn an_execution_interrupted_by_a_trap_is_found_and_recorded_as_failed() {
         setup();
         create(json!({"name": "trapped", "steps": [step("result = 1")], "repeat_every": 100}));
         // The claim commits, then the "message" dies before running the codex or finishing.
-        let claim = runner::claim(T0).unwrap().expect("due");
+        let claim = scheduler::claim(T0).unwrap().expect("due");
         assert_eq!(state("trapped")["executions"][0]["status"], "running");
-        assert!(runner::next_wakeup().unwrap().is_none(), "a running task is not due again");
+        assert!(scheduler::next_wakeup().unwrap().is_none(), "a running task is not due again");
         // The next tick (here at the next period) reaps it, then runs the task again.
         let out = tick_at(T0 + 100);
         assert_eq!(out.len(), 1);
@@ -176,12 +177,12 @@ fn stop_and_start() {
         setup();
         create(json!({"name": "ss", "steps": [step("result = 1")], "repeat_every": 10}));
         assert_eq!(tick_at(T0).len(), 1);
-        runner::api("stop", vec![ApiArg::Str("ss".into())]).unwrap();
+        scheduler::stop("ss").unwrap();
         assert!(tick_at(T0 + 10).is_empty());
         assert!(tick_at(T0 + 100).is_empty());
         assert_eq!(state("ss")["status"], "cancelled");
         set_time(T0 + 105);
-        runner::api("start", vec![ApiArg::Str("ss".into()), ApiArg::Int(T0 + 105)]).unwrap();
+        scheduler::start("ss", T0 + 105).unwrap();
         assert_eq!(tick_at(T0 + 105).len(), 1);
     });
 }
@@ -220,7 +221,6 @@ fn bad_task_specs_are_refused_with_clear_errors() {
             (json!({"name": "", "steps": [step("x = 1")]}), "non-empty name"),
             (json!({"name": "s", "steps": []}), "at least one step"),
             (json!({"name": "s", "steps": [step("x = (")]}), "SyntaxError"),
-            (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": -5}), "repeat_every"),
             (json!({"name": "s", "steps": [step("x = 1")], "budget_percent": 0}), "budget_percent"),
             (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 0}), "heap_mib must be an integer between 1 and 3072"),
             (json!({"name": "s", "steps": [step("x = 1")], "heap_mib": 5000}), "heap_mib must be an integer between 1 and 3072"),
@@ -230,7 +230,7 @@ fn bad_task_specs_are_refused_with_clear_errors() {
             ),
             (json!({"name": "s", "steps": [step("x = 1")], "run_after": i64::MAX}), "run_after must be an integer between 0 and"),
             (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": u64::MAX}), "repeat_every must be an integer between 0 and"),
-            (json!({"name": "s", "steps": [step("x = 1")], "retry_delay": 1e12}), "retry_delay must be an integer"),
+            (json!({"name": "s", "steps": [step("x = 1")], "retry_delay": 1_000_000_000_000_u64}), "retry_delay must be an integer"),
             (
                 json!({"name": "s", "steps": [step("x = 1")], "max_retries": 1_000_001}),
                 "max_retries must be an integer between 0 and 1000000",
@@ -240,18 +240,28 @@ fn bad_task_specs_are_refused_with_clear_errors() {
                 "step 1: run_next_after must be",
             ),
             (json!({"name": "a::b", "steps": [step("x = 1")]}), "may not contain"),
-            (json!({"name": "s", "steps": [step("x = 1")], "bogus": 1}), "unknown task fields"),
         ];
         for (spec, why) in cases {
-            let err = runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]).unwrap_err().to_string();
+            let err = try_create(spec.clone()).unwrap_err();
+            assert!(err.contains(why), "{spec}: {err}");
+        }
+        // What the typed spec cannot hold, the scheduler refuses too when a codex passes it.
+        for (spec, why) in [
+            (json!({"name": "s", "steps": [step("x = 1")], "repeat_every": -5}), "repeat_every"),
+            (json!({"name": "s", "steps": [step("x = 1")], "retry_delay": 1e12}), "retry_delay must be an integer"),
+            (json!({"name": "s", "steps": [step("x = 1")], "bogus": 1}), "unknown task fields"),
+            (json!(["s"]), "a task spec is a JSON object"),
+        ] {
+            let x = run(&format!("import codexvm.api\ncodexvm.api.create_task({:?}, {T0})", spec.to_string()));
+            let err = x.outcome.result.expect_err("refused").traceback;
             assert!(err.contains(why), "{spec}: {err}");
         }
         create(json!({"name": "dup", "steps": [step("x = 1")]}));
-        let err =
-            runner::api("create_task", vec![ApiArg::Str(json!({"name": "dup", "steps": [step("x = 1")]}).to_string()), ApiArg::Int(T0)])
-                .unwrap_err();
-        assert!(err.to_string().contains("already exists"));
-        assert!(runner::api("state", vec![ApiArg::Str("nope".into()), ApiArg::Int(0)]).unwrap_err().to_string().contains("no task named"));
+        let err = try_create(json!({"name": "dup", "steps": [step("x = 1")]})).unwrap_err();
+        assert!(err.contains("already exists"), "{err}");
+        assert!(scheduler::view("nope", 0).unwrap_err().to_string().contains("no task named"));
+        assert!(scheduler::stop("nope").unwrap_err().to_string().contains("no task named"));
+        assert!(scheduler::document("nope", 0).unwrap_err().to_string().contains("no task named"));
     });
 }
 
@@ -260,7 +270,6 @@ fn a_codex_name_never_makes_two_tasks_run_the_same_code_by_accident() {
     in_vm(|| {
         setup();
         let named = |code: &str| json!({"code": code, "codex_name": "step"});
-        let try_create = |spec: Value| runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(T0)]);
         create(json!({"name": "a", "steps": [named("result = 'a'")]}));
         // Other code under a name another task runs is refused; the same code is shared.
         let err = try_create(json!({"name": "b", "steps": [named("result = 'b'")]})).unwrap_err().to_string();
@@ -273,7 +282,7 @@ fn a_codex_name_never_makes_two_tasks_run_the_same_code_by_accident() {
         assert!(err.contains("step 1: an earlier step names its codex 's2' too"), "{err}");
         let results: Vec<_> = tick_at(T0).into_iter().map(|o| o.result.unwrap_or_default()).collect();
         assert_eq!(results, ["\"a\"", "\"a\""]);
-        assert!(runner::api("state", vec![ApiArg::Str("b".into()), ApiArg::Int(0)]).is_err(), "the refused task left nothing");
+        assert!(scheduler::view("b", 0).is_err(), "the refused task left nothing");
     });
 }
 

@@ -1,7 +1,9 @@
 //! Tasks natively on a manual clock: the scheduler's API as the tests drive it.
 
 use codexvm::host::{self, Clock, NativeHost};
-use codexvm::tasks::runner::{self, ApiArg, MESSAGE_LIMIT};
+use codexvm::tasks::model::{Claim, StepOutcome, TaskSpec, TaskView};
+use codexvm::tasks::runner::{self, MESSAGE_LIMIT};
+use codexvm::tasks::scheduler;
 use serde_json::Value;
 
 use super::fresh_store;
@@ -20,23 +22,30 @@ pub fn set_time(s: i64) {
     host::install(Box::new(NativeHost::new(Clock::Manual(s as u64 * 1_000_000_000))));
 }
 
-/// Creates a task from its JSON spec, now.
-pub fn create(spec: Value) -> Value {
-    runner::api("create_task", vec![ApiArg::Str(spec.to_string()), ApiArg::Int(runner::now_s())]).expect("create task")
+/// Creates a task, now, from its spec written as JSON (a [`TaskSpec`]); returns why the
+/// scheduler refused it.
+pub fn try_create(spec: Value) -> Result<TaskView, String> {
+    let spec: TaskSpec = serde_json::from_value(spec).expect("the JSON of a TaskSpec");
+    scheduler::create(&spec, runner::now_s()).map_err(|e| e.to_string())
 }
 
-/// A task's whole state (with up to 100 executions).
+/// Creates a task, now, from its spec written as JSON (a [`TaskSpec`]).
+pub fn create(spec: Value) -> TaskView {
+    try_create(spec).expect("create task")
+}
+
+/// A task's whole state as the export document (with up to 100 executions).
 pub fn state(name: &str) -> Value {
-    runner::api("state", vec![ApiArg::Str(name.into()), ApiArg::Int(100)]).expect("state")
+    scheduler::document(name, 100).expect("state")
 }
 
 /// Runs every step due at time `now`; returns the outcomes.
-pub fn tick_at(now: i64) -> Vec<runner::StepOutcome> {
+pub fn tick_at(now: i64) -> Vec<StepOutcome> {
     ran_at(now).into_iter().map(|(_, o)| o).collect()
 }
 
 /// Runs every step due at time `now`; returns each step claimed with its outcome.
-pub fn ran_at(now: i64) -> Vec<(runner::Claim, runner::StepOutcome)> {
+pub fn ran_at(now: i64) -> Vec<(Claim, StepOutcome)> {
     set_time(now);
     let mut out = Vec::new();
     while let Some(x) = runner::tick(now, MESSAGE_LIMIT).expect("tick") {
