@@ -67,7 +67,7 @@ pub struct DbArgs {
 pub struct CanisterArgs {
     /// Instead of the table, the instructions per wasm function of one step of the benchmark
     /// (stable_size, my_access, list_tasks, status, run_codex, setup, execute_code, increment,
-    /// heartbeat, post_upgrade, python), sampled in the module built with its function names
+    /// heartbeat, post_upgrade, python, many_tasks, list_tasks_100, status_100, get_task_100), sampled in the module built with its function names
     /// (target/canister/codexvm.named.wasm).
     #[arg(long, value_name = "STEP")]
     pub profile: Option<String>,

@@ -229,6 +229,55 @@ pub trait Build {
     fn object(&mut self, entries: Vec<(JStr, Self::Value)>) -> Result<Self::Value, Self::Error>;
 }
 
+/// A JSON value as decoded, nothing converted: for Rust readers of stored records.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Plain {
+    /// `null`
+    #[default]
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// An integer, as its decimal text.
+    Int(String),
+    /// A number with a fraction or exponent.
+    Float(f64),
+    /// A string.
+    Str(JStr),
+    /// An array.
+    List(Vec<Plain>),
+    /// An object: keys and values in order.
+    Obj(Vec<(JStr, Plain)>),
+}
+
+/// Builds [`Plain`] values.
+pub struct PlainBuilder;
+
+impl Build for PlainBuilder {
+    type Value = Plain;
+    type Error = DecodeError;
+    fn null(&mut self) -> Result<Plain, DecodeError> {
+        Ok(Plain::Null)
+    }
+    fn boolean(&mut self, b: bool) -> Result<Plain, DecodeError> {
+        Ok(Plain::Bool(b))
+    }
+    fn int(&mut self, decimal: &str) -> Result<Plain, DecodeError> {
+        Ok(Plain::Int(decimal.to_owned()))
+    }
+    fn float(&mut self, f: f64) -> Result<Plain, DecodeError> {
+        Ok(Plain::Float(f))
+    }
+    fn string(&mut self, s: JStr) -> Result<Plain, DecodeError> {
+        Ok(Plain::Str(s))
+    }
+    fn array(&mut self, items: Vec<Plain>) -> Result<Plain, DecodeError> {
+        Ok(Plain::List(items))
+    }
+    fn object(&mut self, entries: Vec<(JStr, Plain)>) -> Result<Plain, DecodeError> {
+        Ok(Plain::Obj(entries))
+    }
+}
+
 /// Invalid JSON, described as Python's `json.JSONDecodeError` does.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{msg}: line {line} column {col} (char {pos})")]

@@ -1,44 +1,4 @@
-use super::json::{self, Build, DecodeError, JStr, Writer};
-
-/// A plain JSON value, for testing the codec without Python.
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Null,
-    Bool(bool),
-    Int(String),
-    Float(f64),
-    Str(JStr),
-    List(Vec<V>),
-    Obj(Vec<(JStr, V)>),
-}
-
-struct B;
-
-impl Build for B {
-    type Value = V;
-    type Error = DecodeError;
-    fn null(&mut self) -> Result<V, DecodeError> {
-        Ok(V::Null)
-    }
-    fn boolean(&mut self, b: bool) -> Result<V, DecodeError> {
-        Ok(V::Bool(b))
-    }
-    fn int(&mut self, d: &str) -> Result<V, DecodeError> {
-        Ok(V::Int(d.to_owned()))
-    }
-    fn float(&mut self, f: f64) -> Result<V, DecodeError> {
-        Ok(V::Float(f))
-    }
-    fn string(&mut self, s: JStr) -> Result<V, DecodeError> {
-        Ok(V::Str(s))
-    }
-    fn array(&mut self, items: Vec<V>) -> Result<V, DecodeError> {
-        Ok(V::List(items))
-    }
-    fn object(&mut self, entries: Vec<(JStr, V)>) -> Result<V, DecodeError> {
-        Ok(V::Obj(entries))
-    }
-}
+use super::json::{self, JStr, Plain as V, PlainBuilder as B, Writer};
 
 fn write(v: &V, w: &mut Writer) {
     match v {

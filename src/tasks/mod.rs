@@ -1,5 +1,5 @@
 //! Layer 5: tasks — running codexes atomically ([`executor`]), the task model as Rust types
-//! ([`model`]), the scheduler's typed entry points ([`scheduler`], with its state machine in
+//! ([`model`]) and read from their stored records ([`records`]), the scheduler's typed entry points ([`scheduler`], with its state machine in
 //! `pylib/codexvm/scheduler.py`), scheduled, resumable task steps ([`runner`]), monitoring,
 //! maintenance and the grants between tasks ([`manage`]), realms' task and object operations
 //! ([`realms`]).
@@ -10,6 +10,7 @@ pub mod model;
 pub mod native;
 pub mod nested;
 pub mod realms;
+pub mod records;
 mod reply;
 pub mod runner;
 pub mod scheduler;

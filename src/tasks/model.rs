@@ -58,7 +58,7 @@ impl TaskSpec {
 }
 
 /// A step of a task.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct StepView {
     /// Position in the task.
     pub index: u32,
@@ -73,7 +73,7 @@ pub struct StepView {
 }
 
 /// A task's schedule.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct ScheduleView {
     /// The schedule's name.
     pub name: String,
@@ -88,7 +88,7 @@ pub struct ScheduleView {
 }
 
 /// The batching helper's progress.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct ProgressView {
     /// Items done in this cycle.
     pub done: u64,
@@ -99,7 +99,7 @@ pub struct ProgressView {
 }
 
 /// One execution of a step.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct ExecutionView {
     /// The TaskExecution id.
     pub id: String,
@@ -120,7 +120,7 @@ pub struct ExecutionView {
 }
 
 /// Access one task holds to another's namespace.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct GrantView {
     /// The namespace (`task_<name>`).
     pub namespace: String,
@@ -129,7 +129,7 @@ pub struct GrantView {
 }
 
 /// A task: status, schedule, steps, progress, last executions.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct TaskView {
     /// The Task entity's id.
     pub id: String,
@@ -162,7 +162,7 @@ pub struct TaskView {
 }
 
 /// A task with its namespace's records and its grants.
-#[derive(Debug, Clone, CandidType, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, CandidType, Deserialize, Serialize)]
 pub struct TaskState {
     /// The task.
     pub task: TaskView,

@@ -21,6 +21,9 @@ pub enum TaskError {
     /// The operation was refused (unknown task, invalid spec, ...) or failed in Python.
     #[error("{}", .0.summary())]
     Refused(PyError),
+    /// The task's stored records could not be read.
+    #[error(transparent)]
+    Records(#[from] super::records::RecordError),
     /// A reply could not be read.
     #[error("bad reply from the scheduler: {0}")]
     Reply(String),
@@ -139,9 +142,9 @@ pub fn create(spec: &TaskSpec, now: i64) -> Result<TaskView, TaskError> {
     reply(api("create_task", vec![ApiArg::Str(spec_json(spec)), ApiArg::Int(now)])?)
 }
 
-/// The task named `name`, with its last `executions` executions.
+/// The task named `name`, with its last `executions` executions (read from its records).
 pub fn view(task: &str, executions: u32) -> Result<TaskView, TaskError> {
-    reply(api("view", vec![name(task), ApiArg::Int(i64::from(executions))])?)
+    Ok(super::records::view(task, executions)?)
 }
 
 /// The task's view with its namespace's records and counters, as one JSON document (the
@@ -150,9 +153,9 @@ pub fn document(task: &str, executions: u32) -> Result<Value, TaskError> {
     api("state", vec![name(task), ApiArg::Int(i64::from(executions))])
 }
 
-/// Every task, each with its last execution.
+/// Every task, each with its last execution (read from their records).
 pub fn list() -> Result<Vec<TaskView>, TaskError> {
-    reply(api("list_tasks", vec![])?)
+    Ok(super::records::list()?)
 }
 
 /// Cancels the task: it runs no more until started again.

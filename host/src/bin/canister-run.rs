@@ -77,7 +77,25 @@ const STEPS: &[(&str, &str)] = &[
     ("heartbeat", "timer: scheduler heartbeat, no task due"),
     ("post_upgrade", "post_upgrade (interpreter + pre-imported modules + re-arm)"),
     ("python", "python: "),
+    ("many_tasks", "set-up: 100 tasks of 10 executions each (one run_codex)"),
+    ("list_tasks_100", "query: list_tasks, 100 tasks of 10 executions"),
+    ("status_100", "query: status, 100 tasks of 10 executions"),
+    ("get_task_100", "query: get_task, one of 100 tasks, its 10 executions"),
 ];
+
+/// 100 tasks with 10 finished executions each, written as the scheduler writes them.
+const MANY_TASKS: &str = r#"
+from codexvm import scheduler
+from ggg import Task, TaskExecution
+from kybra import ic
+now = ic.time() // 1_000_000_000
+for i in range(100):
+    t = scheduler.create_task(f"t{i:03d}", [{"code": f"result = {i}"}], now, repeat_every=60)
+    for j in range(10):
+        t.executions.add(TaskExecution(name=f"t{i:03d}_execution", status="completed", logs="x" * 40, result=str(j),
+                                       step=0, started_at=now + j, finished_at=now + j, instructions=1000 + j))
+result = Task.count()
+"#;
 
 const INCREMENT: &str = "from kybra import StableBTreeMap\nm = StableBTreeMap[str, int](memory_id=0, max_key_size=8, max_value_size=32)\nm.insert('n', (m.get('n') or 0) + 1)\nresult = m.get('n')";
 
@@ -88,6 +106,15 @@ fn step(c: &mut Canister, module: &CanisterModule, key: &str, out: &mut BTreeMap
     let row = STEPS.iter().find(|s| s.0 == key).map(|s| s.1.to_owned()).unwrap_or_default();
     let n = match key {
         "stable_size" | "my_access" | "list_tasks" | "status" => ok(&c.query(key, &no_args))?,
+        "many_tasks" => {
+            let r = run(c, MANY_TASKS)?;
+            if !r.success {
+                return Err(format!("creating 100 tasks failed:\n{}", r.error.unwrap_or_default()));
+            }
+            r.instructions
+        }
+        "list_tasks_100" | "status_100" => ok(&c.query(key.trim_end_matches("_100"), &no_args))?,
+        "get_task_100" => ok(&c.query("get_task", &candid::encode_args(("t050", 10u32)).unwrap()))?,
         "run_codex" => ok(&c.update("run_codex", &candid::encode_one("pass").unwrap()))?,
         "setup" => run(c, "pass")?.instructions,
         "execute_code" => ok(&c.update("execute_code", &candid::encode_one("result = 1").unwrap()))?,

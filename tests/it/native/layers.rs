@@ -63,17 +63,23 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Every (file under `src/`, layer above its own) that a file imports.
-fn upward_imports() -> BTreeSet<(String, String)> {
+/// Every Rust file under `src/`: its path relative to `src/`, and its text.
+fn src_files() -> Vec<(String, String)> {
     let src = repo("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|file| (file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/"), std::fs::read_to_string(&file).unwrap()))
+        .collect()
+}
+
+/// Every (file under `src/`, layer above its own) that a file imports.
+fn upward_imports() -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    for file in files {
-        let rel = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+    for (rel, text) in src_files() {
         let Some(own) = rel.split('/').next().filter(|_| rel.contains('/')).and_then(level) else { continue };
         let own_layer = rel.split('/').next().unwrap().to_owned();
-        let text = std::fs::read_to_string(&file).unwrap();
         for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
             for target in crate_paths(line) {
                 let Some(to) = level(&target) else { continue };
@@ -112,13 +118,8 @@ fn layers_import_only_downward() {
 /// goes through the typed functions of `tasks::scheduler` and `tasks::realms`.
 #[test]
 fn only_the_scheduler_module_calls_the_schedulers_python_by_name() {
-    let src = repo("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
     let mut callers = BTreeSet::new();
-    for file in files {
-        let rel = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
-        let text = std::fs::read_to_string(&file).unwrap();
+    for (rel, text) in src_files() {
         let code = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
         if ["call_text(", "ApiArg::"].iter().any(|p| code.contains(p)) {
             callers.insert(rel);

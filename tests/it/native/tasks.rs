@@ -398,3 +398,62 @@ fn a_pure_python_loop_is_stopped_at_its_budget_natively() {
         assert_eq!(state("spin")["records"], json!({}));
     });
 }
+
+/// The views read from the stored records (`tasks::records`, what `list_tasks`, `task run` and
+/// `task logs` use) equal what the scheduler's Python computes for the same state.
+#[test]
+fn views_read_from_the_records_equal_the_schedulers_own() {
+    in_vm(|| {
+        setup();
+        create(json!({"name": "once", "steps": [step("print('a')\nresult = 1")]}));
+        create(json!({"name": "every", "steps": [step("progress(3, 10)\nresult = 2")], "repeat_every": 60, "budget_percent": 5}));
+        create(json!({"name": "retry", "steps": [step("raise ValueError('no')")], "max_retries": 2, "retry_delay": 15}));
+        let two = json!([{"code": "result = 'a'", "codex_name": "first"}, {"code": "result = 'b'", "run_next_after": 30}]);
+        create(json!({"name": "chain", "steps": two, "heap_mib": 64}));
+        create(json!({"name": "99", "steps": [step("result = 'named like an id'")], "run_after": 500}));
+        let asyncy = "def async_task():\n    from kybra import ic\n    yield ic.time()\n    return 1";
+        create(json!({"name": "asyncy", "steps": [step(asyncy)], "run_at": T0 + 10_000}));
+        create(json!({"name": "stopped", "steps": [step("result = 3")], "repeat_every": 10}));
+        // Progress past a full cycle, a chain half run, failures with retries, a stop.
+        for t in [T0, T0 + 15, T0 + 30, T0 + 60, T0 + 120] {
+            if t == T0 + 60 {
+                scheduler::stop("stopped").unwrap();
+            }
+            tick_at(t);
+        }
+        let python = |call: &str| -> Value {
+            let v: Value =
+                serde_json::from_str(&result_of(&format!("import json, codexvm.api\nresult = json.loads(codexvm.api.{call})"))).unwrap();
+            // The Python view carries the batch cursor too, which the typed view leaves out.
+            fn drop_cursor(v: &mut Value) {
+                if let Some(p) = v.get_mut("progress").and_then(Value::as_object_mut) {
+                    p.remove("cursor");
+                }
+            }
+            let mut v = v;
+            match &mut v {
+                Value::Array(all) => all.iter_mut().for_each(drop_cursor),
+                one => drop_cursor(one),
+            }
+            v
+        };
+        let names = ["once", "every", "retry", "chain", "99", "asyncy", "stopped", "1"];
+        for name in names {
+            for n in [0, 1, 2, 100] {
+                let ours = serde_json::to_value(scheduler::view(name, n).unwrap()).unwrap();
+                assert_eq!(ours, python(&format!("view({name:?}, {n})")), "task {name}, {n} executions");
+            }
+        }
+        let listed = scheduler::list().unwrap();
+        assert_eq!(listed.len(), names.len() - 1, "\"1\" is task 1's id, not another task");
+        assert_eq!(serde_json::to_value(&listed).unwrap(), python("list_tasks()"));
+        // What the checks above rely on having happened.
+        let every = scheduler::view("every", 0).unwrap();
+        assert_eq!(every.progress.map(|p| (p.done, p.total)), Some((3, 10)));
+        assert_eq!(scheduler::view("retry", 0).unwrap().status, "failed");
+        assert_eq!(scheduler::view("stopped", 0).unwrap().status, "cancelled");
+        assert_eq!(scheduler::view("chain", 0).unwrap().steps[1].codex.as_deref().map(|c| c.is_empty()), Some(false));
+        assert_eq!(scheduler::view("99", 0).unwrap().name, "99");
+        assert_eq!(scheduler::view("1", 0).unwrap().name, "once", "as Task[key]: an id first, then a name");
+    });
+}
