@@ -11,6 +11,7 @@ use crate::tasks;
 
 use super::host::CanisterHost;
 use super::random;
+use super::reply;
 use super::scheduler;
 
 fn start() {
@@ -22,6 +23,7 @@ fn start() {
     }
     random::schedule_raw_rand();
     scheduler::start();
+    reply::prepare_endpoints();
 }
 
 #[ic_cdk::init]

@@ -1,7 +1,8 @@
 //! Layer 6: the canister — lifecycle hooks, Candid endpoints (ours in `api`, realms' in
 //! `realms`), access control (`access`, with the rules in [`roles`]), the timers that drive the
-//! scheduler (`scheduler`) and codexes' own timers (`timers`). Only [`roles`] and [`types`] are
-//! built natively: the rules are tested there, and the Candid types serve the tests.
+//! scheduler (`scheduler`) and codexes' own timers (`timers`), and the replies' encoder
+//! ([`reply`]). Only [`roles`], [`reply`] and [`types`] are built natively: the rules and the
+//! encoder are tested there, and the Candid types serve the tests.
 
 pub mod roles;
 
@@ -17,6 +18,8 @@ mod lifecycle;
 mod random;
 #[cfg(target_arch = "wasm32")]
 mod realms;
+#[cfg(any(target_arch = "wasm32", test))]
+mod reply;
 #[cfg(target_arch = "wasm32")]
 mod scheduler;
 #[cfg(target_arch = "wasm32")]

@@ -24,7 +24,7 @@ fn json_error(e: TaskError) -> String {
 
 /// Runs code now (sync: in this call, and the reply holds its result) or as a one-shot task
 /// (async codexes; poll `get_task_logs`).
-#[ic_cdk::update]
+#[ic_cdk::update(encode_with = "crate::canister::reply::encode")]
 fn execute_code(code: String) -> String {
     guard("execute_code");
     let created = match realms::create_shell_task(&code, now_s()) {
@@ -53,7 +53,7 @@ fn execute_code(code: String) -> String {
 
 /// realms' one-step task: `code` is base64; repeats every `repeat_every` s (0: once), first run
 /// after `run_after` s (realms ignored it).
-#[ic_cdk::update]
+#[ic_cdk::update(encode_with = "crate::canister::reply::encode")]
 fn create_scheduled_task(name: String, code: String, repeat_every: Nat, run_after: Nat) -> String {
     guard("create_scheduled_task");
     let (every, after) = (nat(&repeat_every, "repeat_every"), nat(&run_after, "run_after"));
@@ -63,7 +63,7 @@ fn create_scheduled_task(name: String, code: String, repeat_every: Nat, run_afte
 }
 
 /// realms' multi-step task: `steps_config` is a JSON array of `{"code": base64, "run_next_after": s}`.
-#[ic_cdk::update]
+#[ic_cdk::update(encode_with = "crate::canister::reply::encode")]
 fn create_multi_step_scheduled_task(name: String, steps_config: String, repeat_every: Nat, run_after: Nat) -> String {
     guard("create_multi_step_scheduled_task");
     let (every, after) = (nat(&repeat_every, "repeat_every"), nat(&run_after, "run_after"));
@@ -73,7 +73,7 @@ fn create_multi_step_scheduled_task(name: String, steps_config: String, repeat_e
 }
 
 /// Cancels a task (by id prefix, or name): no step of it runs until `start_task`.
-#[ic_cdk::update]
+#[ic_cdk::update(encode_with = "crate::canister::reply::encode")]
 fn stop_task(task_id: String) -> String {
     guard("stop_task");
     let r = realms::stop_task(&task_id).unwrap_or_else(json_error);
@@ -82,7 +82,7 @@ fn stop_task(task_id: String) -> String {
 }
 
 /// Resumes a task (by id prefix, or name) at its current step, now.
-#[ic_cdk::update]
+#[ic_cdk::update(encode_with = "crate::canister::reply::encode")]
 fn start_task(task_id: String) -> String {
     guard("start_task");
     let r = realms::start_task(&task_id, now_s()).unwrap_or_else(json_error);
@@ -91,14 +91,14 @@ fn start_task(task_id: String) -> String {
 }
 
 /// The last `limit` executions of a task, with their logs and results.
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn get_task_logs(task_id: String, limit: Nat) -> String {
     guard("get_task_logs");
     realms::get_task_logs(&task_id, nat(&limit, "limit")).unwrap_or_else(json_error)
 }
 
 /// The task logger's entries (a JSON array; this instance's in-memory log).
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn get_task_logs_by_name(task_name: String, from_entry: Nat, max_entries: Nat) -> String {
     guard("get_task_logs_by_name");
     realms::get_task_logs_by_name(&task_name, nat(&from_entry, "from_entry"), nat(&max_entries, "max_entries")).unwrap_or_else(json_error)
@@ -109,7 +109,7 @@ fn failure(e: impl std::fmt::Display) -> RealmResponse {
 }
 
 /// Entities by `(class name, id or alias)`; misses are skipped.
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn get_objects(pairs: Vec<(String, String)>) -> RealmResponse {
     guard("get_objects");
     match realms::get_objects(&pairs) {
@@ -119,7 +119,7 @@ fn get_objects(pairs: Vec<(String, String)>) -> RealmResponse {
 }
 
 /// A page of one class's entities, in id order (`order` "asc" or "desc").
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, order: String) -> RealmResponse {
     guard("get_objects_paginated");
     let page = match realms::get_objects_paginated(&class_name, nat(&page_num, "page_num"), nat(&page_size, "page_size"), &order) {
@@ -138,7 +138,7 @@ fn get_objects_paginated(class_name: String, page_num: Nat, page_size: Nat, orde
 }
 
 /// Counts of the catalogue's entities and of tasks by status.
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn status() -> RealmResponse {
     guard("status");
     let v = match realms::status() {
@@ -161,7 +161,7 @@ fn status() -> RealmResponse {
 
 /// The transform realms' HTTPS outcalls name (`http_transform`): the response without its
 /// headers, which differ between replicas. Pure, so anyone may call it.
-#[ic_cdk::query]
+#[ic_cdk::query(encode_with = "crate::canister::reply::encode")]
 fn http_transform(args: crate::py::http_outcall::TransformArgs) -> crate::py::http_outcall::HttpResponse {
     crate::py::http_outcall::HttpResponse { headers: Vec::new(), ..args.response }
 }
