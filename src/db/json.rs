@@ -227,6 +227,9 @@ pub trait Build {
     fn array(&mut self, items: Vec<Self::Value>) -> Result<Self::Value, Self::Error>;
     /// An object: keys and values in order (a repeated key: the last one wins).
     fn object(&mut self, entries: Vec<(JStr, Self::Value)>) -> Result<Self::Value, Self::Error>;
+    /// True when strings are only checked, not decoded ([`Build::string`] then gets an empty
+    /// text): skipping a value costs no copy of its strings.
+    const CHECKS_ONLY: bool = false;
 }
 
 /// A JSON value as decoded, nothing converted: for Rust readers of stored records.
@@ -320,6 +323,7 @@ pub struct Skip;
 impl Build for Skip {
     type Value = ();
     type Error = DecodeError;
+    const CHECKS_ONLY: bool = true;
     fn null(&mut self) -> Result<(), DecodeError> {
         Ok(())
     }
@@ -428,6 +432,10 @@ impl Parser<'_> {
         match self.s.get(self.i) {
             Some(b'{') => self.object(b),
             Some(b'[') => self.array(b),
+            Some(b'"') if B::CHECKS_ONLY => {
+                self.check_string()?;
+                b.string(JStr::Text(String::new()))
+            }
             Some(b'"') => {
                 let s = self.string()?;
                 b.string(s)
@@ -515,6 +523,34 @@ impl Parser<'_> {
             return None;
         }
         u32::from_str_radix(h, 16).ok()
+    }
+
+    /// Moves past a string, checking it as [`Parser::string`] does, without decoding it.
+    fn check_string(&mut self) -> Result<(), DecodeError> {
+        let start = self.i;
+        self.i += 1;
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err(self.err("Unterminated string starting at", start));
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'\\' => match self.s.get(self.i + 1) {
+                    None => return Err(self.err("Unterminated string starting at", start)),
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                    Some(b'u') => {
+                        self.hex4(self.i + 2).ok_or_else(|| self.err("Invalid \\uXXXX escape", self.i + 1))?;
+                        self.i += 6;
+                    }
+                    Some(_) => return Err(self.err("Invalid \\escape", self.i)),
+                },
+                c if c < 0x20 => return Err(self.err("Invalid control character at", self.i)),
+                _ => self.i += 1,
+            }
+        }
     }
 
     fn string(&mut self) -> Result<JStr, DecodeError> {

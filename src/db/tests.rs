@@ -250,3 +250,24 @@ mod resolve {
         assert_eq!(t.resolve(&mut s, "U", "e", true), Resolved::ByAlias { id: String::new(), record: None });
     }
 }
+
+#[test]
+fn skipping_a_value_checks_its_strings_as_decoding_does() {
+    let texts = [
+        r#""plain""#,
+        r#""line\nbreak \"quoted\" \\ \/ \b\f\r\t""#,
+        r#""\u00e9\ud83d\ude00 lone \udc00""#,
+        r#"{"code": "def f():\n    return 1\n", "n": [1, "x\ty"]}"#,
+        r#""bad \x escape""#,
+        r#""bad \u12 escape""#,
+        "\"control \u{1} char\"",
+        r#""unterminated"#,
+        r#""ends in a backslash\"#,
+        r#"["a", "b\"]"#,
+    ];
+    for t in texts {
+        let decoded = json::decode(t, &mut B).map(drop);
+        let skipped = json::decode(t, &mut json::Skip);
+        assert_eq!(skipped, decoded, "{t}");
+    }
+}
