@@ -205,6 +205,19 @@ def get_objects_paginated(class_name, page_num, page_size, order):
                                                     "total_items_count": total, "total_pages": total_pages}})
 
 
+def catalogue():
+    """The stored type names of the catalogue's entity classes, in `ggg.__all__` order (what
+    `status` counts; the Rust side reads the counters itself)."""
+    from kybra_simple_db import Entity
+
+    names = []
+    for name in ggg.__all__:
+        cls = getattr(ggg, name)
+        if isinstance(cls, type) and issubclass(cls, Entity):
+            names.append([name, cls.get_full_type_name()])
+    return _out(names)
+
+
 def status():
     """Counts of the catalogue's entities and of tasks by status."""
     from kybra_simple_db import Entity

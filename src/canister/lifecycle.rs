@@ -24,6 +24,10 @@ fn start() {
     random::schedule_raw_rand();
     scheduler::start();
     reply::prepare_endpoints();
+    // `status` reads the catalogue's class list kept here (a query keeps nothing it computes).
+    if let Err(e) = tasks::realms::prepare() {
+        ic_cdk::trap(format!("codexvm: reading the catalogue failed:\n{e}"));
+    }
 }
 
 #[ic_cdk::init]

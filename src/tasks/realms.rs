@@ -2,11 +2,13 @@
 //! realms had them), over the scheduler's Python in `pylib/codexvm/realms_api.py`. Replies that
 //! realms gave as JSON text stay JSON text; the others are Rust types.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use super::model::StepOutcome;
+use super::records;
 use super::scheduler::{call_text, ApiArg, TaskError};
 
 const MODULE: &str = "codexvm.realms_api";
@@ -126,7 +128,7 @@ pub fn get_objects_paginated(class_name: &str, page_num: u64, page_size: u64, or
 }
 
 /// Counts of the catalogue's entities (classes with any) and of tasks by status.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RealmStatus {
     /// Entities of each class that has any.
     pub entity_counts: BTreeMap<String, u64>,
@@ -134,7 +136,26 @@ pub struct RealmStatus {
     pub tasks_by_status: BTreeMap<String, u64>,
 }
 
-/// What realms' `status` reports of the store.
+thread_local! {
+    /// The catalogue's class names with their stored type names, once read.
+    static CATALOGUE: RefCell<Option<Vec<(String, String)>>> = const { RefCell::new(None) };
+}
+
+/// Reads the catalogue's classes from the interpreter and keeps them for [`status`] (the
+/// canister does it at start-up: a query keeps nothing it computes).
+pub fn prepare() -> Result<(), TaskError> {
+    let classes: Vec<(String, String)> = parse(&call("catalogue", vec![])?)?;
+    CATALOGUE.with(|c| *c.borrow_mut() = Some(classes));
+    Ok(())
+}
+
+/// What realms' `status` reports of the store, read from its counters and task records.
 pub fn status() -> Result<RealmStatus, TaskError> {
-    parse(&call("status", vec![])?)
+    if CATALOGUE.with(|c| c.borrow().is_none()) {
+        prepare()?;
+    }
+    let (names, types): (Vec<String>, Vec<String>) = CATALOGUE.with(|c| c.borrow().clone().unwrap_or_default()).into_iter().unzip();
+    let counts = records::counts(&types)?;
+    let entity_counts = names.into_iter().zip(counts).filter(|(_, n)| *n > 0).collect();
+    Ok(RealmStatus { entity_counts, tasks_by_status: records::tasks_by_status()? })
 }

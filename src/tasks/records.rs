@@ -4,6 +4,8 @@
 //! the interpreter. What they return is what the scheduler's Python returns for the same state
 //! (`pylib/codexvm/monitor.py`, `task_view`); a test compares the two.
 
+use std::collections::BTreeMap;
+
 use super::model::{ExecutionView, ProgressView, ScheduleView, StepView, TaskView};
 use crate::db::json::{self, JStr, Members, Plain as J, PlainBuilder as Builder};
 use crate::db::{keys, Bounds, Resolved, Table};
@@ -303,6 +305,29 @@ pub fn list() -> Result<Vec<TaskView>, RecordError> {
                     Some(task) => out.push(r.view(task, 1)?),
                     None => return Err(RecordError::Damaged(keys::entity("Task", id))),
                 }
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// The live count of each stored type in `types` (`Cls.count()`: `_system@<type>_count`).
+pub fn counts(types: &[String]) -> Result<Vec<u64>, RecordError> {
+    with_reader(|r| Ok(types.iter().map(|t| r.table.counter(r.store, &keys::count(t)).unwrap_or(0)).collect()))
+}
+
+/// How many tasks have each status, over every task (`Task.instances()`).
+pub fn tasks_by_status() -> Result<BTreeMap<String, u64>, RecordError> {
+    with_reader(|r| {
+        let mut out = BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = r.table.scan_type(r.store, "Task", after.as_deref(), 64);
+            let Some((last_id, _)) = page.last() else { break };
+            after = Some(keys::entity("Task", last_id));
+            for (id, text) in &page {
+                let [status] = fields(text, ["status"]).ok_or_else(|| RecordError::Damaged(keys::entity("Task", id)))?;
+                *out.entry(status.text()).or_insert(0) += 1;
             }
         }
         Ok(out)

@@ -457,3 +457,37 @@ fn views_read_from_the_records_equal_the_schedulers_own() {
         assert_eq!(scheduler::view("1", 0).unwrap().name, "once", "as Task[key]: an id first, then a name");
     });
 }
+
+/// realms' `status`, read in Rust from the counters and task records (`tasks::realms::status`),
+/// equals what the Python implementation computes for the same state.
+#[test]
+fn realms_status_read_from_the_records_equals_the_pythons() {
+    in_vm(|| {
+        setup();
+        result_of(concat!(
+            "from ggg import Realm, Treasury, User\n",
+            "realm = Realm(name='Test Realm', description='d')\nTreasury(name='main', balance=0, realm=realm)\n",
+            "for i in range(3):\n    User(id=f'u{i}', income=i)\n",
+            "User['u1'].delete()",
+        ));
+        create(json!({"name": "done", "steps": [step("result = 1")]}));
+        create(json!({"name": "broken", "steps": [step("raise ValueError('x')")]}));
+        create(json!({"name": "later", "steps": [step("result = 2")], "run_at": T0 + 1000}));
+        create(json!({"name": "stopped", "steps": [step("result = 3")], "repeat_every": 10}));
+        tick_at(T0);
+        scheduler::stop("stopped").unwrap();
+        let ours = codexvm::tasks::realms::status().unwrap();
+        let python: Value =
+            serde_json::from_str(&result_of("import json, codexvm.realms_api as r\nresult = json.loads(r.status())")).unwrap();
+        assert_eq!(serde_json::to_value(&ours.entity_counts).unwrap(), python["entity_counts"]);
+        assert_eq!(serde_json::to_value(&ours.tasks_by_status).unwrap(), python["tasks_by_status"]);
+        // What the comparison relies on: counts that went down, classes left out at 0, statuses.
+        assert_eq!(ours.entity_counts.get("User"), Some(&2));
+        assert_eq!(ours.entity_counts.get("Realm"), Some(&1));
+        assert!(!ours.entity_counts.contains_key("Proposal"));
+        assert_eq!(ours.tasks_by_status.get("completed"), Some(&1));
+        assert_eq!(ours.tasks_by_status.get("failed"), Some(&1));
+        assert_eq!(ours.tasks_by_status.get("cancelled"), Some(&1));
+        assert_eq!(ours.tasks_by_status.get("pending"), Some(&1));
+    });
+}
