@@ -291,22 +291,35 @@ pub fn view(name: &str, executions: u32) -> Result<TaskView, RecordError> {
     })
 }
 
+impl Reader<'_> {
+    /// Calls `each` with the members `names` of every Task record, in key order (as
+    /// `Task.instances()`), a page of records at a time.
+    fn tasks<const N: usize>(
+        &mut self,
+        names: [&'static str; N],
+        mut each: impl FnMut(&mut Self, [J; N]) -> Result<(), RecordError>,
+    ) -> Result<(), RecordError> {
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.table.scan_type(self.store, "Task", after.as_deref(), 64);
+            let Some((last_id, _)) = page.last() else { return Ok(()) };
+            after = Some(keys::entity("Task", last_id));
+            for (id, text) in &page {
+                let members = fields(text, names).ok_or_else(|| RecordError::Damaged(keys::entity("Task", id)))?;
+                each(self, members)?;
+            }
+        }
+    }
+}
+
 /// Every task in key order (as `Task.instances()`), each with its last execution.
 pub fn list() -> Result<Vec<TaskView>, RecordError> {
     with_reader(|r| {
         let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = r.table.scan_type(r.store, "Task", after.as_deref(), 64);
-            let Some((last_id, _)) = page.last() else { break };
-            after = Some(keys::entity("Task", last_id));
-            for (id, text) in &page {
-                match fields(text, TASK_FIELDS) {
-                    Some(task) => out.push(r.view(task, 1)?),
-                    None => return Err(RecordError::Damaged(keys::entity("Task", id))),
-                }
-            }
-        }
+        r.tasks(TASK_FIELDS, |r, task| {
+            out.push(r.view(task, 1)?);
+            Ok(())
+        })?;
         Ok(out)
     })
 }
@@ -320,16 +333,10 @@ pub fn counts(types: &[String]) -> Result<Vec<u64>, RecordError> {
 pub fn tasks_by_status() -> Result<BTreeMap<String, u64>, RecordError> {
     with_reader(|r| {
         let mut out = BTreeMap::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = r.table.scan_type(r.store, "Task", after.as_deref(), 64);
-            let Some((last_id, _)) = page.last() else { break };
-            after = Some(keys::entity("Task", last_id));
-            for (id, text) in &page {
-                let [status] = fields(text, ["status"]).ok_or_else(|| RecordError::Damaged(keys::entity("Task", id)))?;
-                *out.entry(status.text()).or_insert(0) += 1;
-            }
-        }
+        r.tasks(["status"], |_, [status]| {
+            *out.entry(status.text()).or_insert(0) += 1;
+            Ok(())
+        })?;
         Ok(out)
     })
 }
