@@ -53,6 +53,8 @@ def next_wakeup():
 
 
 def view(name, executions):
+    """A task's view (Rust reads views from the records, `src/tasks/records.rs`; this is the
+    reference its test compares with)."""
     return _out(monitor.task_view(scheduler._task(name), executions))
 
 

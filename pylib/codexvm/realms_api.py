@@ -205,30 +205,30 @@ def get_objects_paginated(class_name, page_num, page_size, order):
                                                     "total_items_count": total, "total_pages": total_pages}})
 
 
-def catalogue():
-    """The stored type names of the catalogue's entity classes, in `ggg.__all__` order (what
-    `status` counts; the Rust side reads the counters itself)."""
+def _catalogue_classes():
+    """`(name, class)` of each entity class of the catalogue, in `ggg.__all__` order."""
     from kybra_simple_db import Entity
 
-    names = []
     for name in ggg.__all__:
         cls = getattr(ggg, name)
         if isinstance(cls, type) and issubclass(cls, Entity):
-            names.append([name, cls.get_full_type_name()])
-    return _out(names)
+            yield name, cls
+
+
+def catalogue():
+    """The catalogue's class names with their stored type names (what `status` counts; the
+    Rust side reads the counters itself)."""
+    return _out([[name, cls.get_full_type_name()] for name, cls in _catalogue_classes()])
 
 
 def status():
-    """Counts of the catalogue's entities and of tasks by status."""
-    from kybra_simple_db import Entity
-
+    """Counts of the catalogue's entities and of tasks by status (the canister's `status` reads
+    the same from the records in Rust; this is the reference its test compares with)."""
     counts = {}
-    for name in ggg.__all__:
-        cls = getattr(ggg, name)
-        if isinstance(cls, type) and issubclass(cls, Entity):
-            n = cls.count()
-            if n:
-                counts[name] = n
+    for name, cls in _catalogue_classes():
+        n = cls.count()
+        if n:
+            counts[name] = n
     by_status = {}
     for t in Task.instances():
         by_status[t.status] = by_status.get(t.status, 0) + 1

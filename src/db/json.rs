@@ -525,6 +525,39 @@ impl Parser<'_> {
         u32::from_str_radix(h, 16).ok()
     }
 
+    /// Reads the escape at `self.i` (a backslash) of the string opened at `start` and moves past
+    /// it: its code point (a `\\uXXXX` high and low surrogate pair make one).
+    fn escape(&mut self, start: usize) -> Result<u32, DecodeError> {
+        let esc = *self.s.get(self.i + 1).ok_or_else(|| self.err("Unterminated string starting at", start))?;
+        let simple = match esc {
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            self.i += 2;
+            return Ok(ch as u32);
+        }
+        if esc != b'u' {
+            return Err(self.err("Invalid \\escape", self.i));
+        }
+        let mut cp = self.hex4(self.i + 2).ok_or_else(|| self.err("Invalid \\uXXXX escape", self.i + 1))?;
+        self.i += 6;
+        if (0xd800..0xdc00).contains(&cp) && self.s.get(self.i) == Some(&b'\\') && self.s.get(self.i + 1) == Some(&b'u') {
+            if let Some(lo) = self.hex4(self.i + 2).filter(|lo| (0xdc00..0xe000).contains(lo)) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                self.i += 6;
+            }
+        }
+        Ok(cp)
+    }
+
     /// Moves past a string, checking it as [`Parser::string`] does, without decoding it.
     fn check_string(&mut self) -> Result<(), DecodeError> {
         let start = self.i;
@@ -538,15 +571,9 @@ impl Parser<'_> {
                     self.i += 1;
                     return Ok(());
                 }
-                b'\\' => match self.s.get(self.i + 1) {
-                    None => return Err(self.err("Unterminated string starting at", start)),
-                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
-                    Some(b'u') => {
-                        self.hex4(self.i + 2).ok_or_else(|| self.err("Invalid \\uXXXX escape", self.i + 1))?;
-                        self.i += 6;
-                    }
-                    Some(_) => return Err(self.err("Invalid \\escape", self.i)),
-                },
+                b'\\' => {
+                    self.escape(start)?;
+                }
                 c if c < 0x20 => return Err(self.err("Invalid control character at", self.i)),
                 _ => self.i += 1,
             }
@@ -588,34 +615,8 @@ impl Parser<'_> {
                     });
                 }
                 b'\\' => {
-                    let esc = *self.s.get(self.i + 1).ok_or_else(|| self.err("Unterminated string starting at", start))?;
-                    let simple = match esc {
-                        b'"' => Some('"'),
-                        b'\\' => Some('\\'),
-                        b'/' => Some('/'),
-                        b'b' => Some('\u{8}'),
-                        b'f' => Some('\u{c}'),
-                        b'n' => Some('\n'),
-                        b'r' => Some('\r'),
-                        b't' => Some('\t'),
-                        _ => None,
-                    };
-                    if let Some(ch) = simple {
-                        push(ch as u32, &mut text, &mut cps);
-                        self.i += 2;
-                    } else if esc == b'u' {
-                        let mut cp = self.hex4(self.i + 2).ok_or_else(|| self.err("Invalid \\uXXXX escape", self.i + 1))?;
-                        self.i += 6;
-                        if (0xd800..0xdc00).contains(&cp) && self.s.get(self.i) == Some(&b'\\') && self.s.get(self.i + 1) == Some(&b'u') {
-                            if let Some(lo) = self.hex4(self.i + 2).filter(|lo| (0xdc00..0xe000).contains(lo)) {
-                                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                                self.i += 6;
-                            }
-                        }
-                        push(cp, &mut text, &mut cps);
-                    } else {
-                        return Err(self.err("Invalid \\escape", self.i));
-                    }
+                    let cp = self.escape(start)?;
+                    push(cp, &mut text, &mut cps);
                 }
                 c if c < 0x20 => return Err(self.err("Invalid control character at", self.i)),
                 _ => {

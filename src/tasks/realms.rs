@@ -9,16 +9,12 @@ use serde::Deserialize;
 
 use super::model::StepOutcome;
 use super::records;
-use super::scheduler::{call_text, ApiArg, TaskError};
+use super::scheduler::{call_text, parse, ApiArg, TaskError};
 
 const MODULE: &str = "codexvm.realms_api";
 
 fn call(func: &'static str, args: Vec<ApiArg>) -> Result<String, TaskError> {
     call_text(MODULE, func, args)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, TaskError> {
-    serde_json::from_str(text).map_err(|e| TaskError::Reply(e.to_string()))
 }
 
 fn int(n: u64) -> ApiArg {

@@ -65,8 +65,12 @@ pub fn txn<R>(f: impl FnOnce(&VirtualMachine) -> PyResult<R>) -> Result<R, TaskE
 
 /// Calls `codexvm.api.<func>(*args)` in a transaction; returns its JSON reply.
 fn api(func: &'static str, args: Vec<ApiArg>) -> Result<serde_json::Value, TaskError> {
-    let text = call_text("codexvm.api", func, args)?;
-    serde_json::from_str(&text).map_err(|e| TaskError::Reply(e.to_string()))
+    parse(&call_text("codexvm.api", func, args)?)
+}
+
+/// A JSON reply of the scheduler's Python as `T`.
+pub(super) fn parse<T: DeserializeOwned>(text: &str) -> Result<T, TaskError> {
+    serde_json::from_str(text).map_err(|e| TaskError::Reply(e.to_string()))
 }
 
 /// Calls `<module>.<func>(*args)` in a transaction; returns the text it returns.

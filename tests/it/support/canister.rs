@@ -57,7 +57,7 @@ pub fn b64(s: &str) -> String {
 
 /// A one-step task running `code`.
 pub fn spec(name: &str, code: &str) -> TaskSpec {
-    TaskSpec { name: name.into(), steps: vec![StepSpec { code: Some(code.into()), ..Default::default() }], ..Default::default() }
+    TaskSpec::one_step(name, code)
 }
 
 /// Creates a task as the controller.
